@@ -1,0 +1,216 @@
+/**
+ * A file or a raw block device, reached through libuv's asynchronous file I/O.
+ *
+ * `aio` and `uring` differ only in how libuv carries the request: with `UV_USE_IO_URING=1` in the
+ * environment when the process starts, libuv submits file reads, writes and fdatasync through
+ * io_uring; otherwise (Node's default since 20.3.1) both go through libuv's thread pool, and a
+ * `uring` device says so in its `ioEngine` and in a warning at open. `flush` is fdatasync.
+ *
+ * Raw block devices are opened with O_EXCL, so a disk that is mounted or held by another process
+ * is refused (BDEV_BUSY) rather than silently shared.
+ */
+import fs from 'node:fs';
+import { BaseBlockDevice } from './base.js';
+import { bdevError, BdevErrors, fromErrno } from './errors.js';
+import { newUuid } from '../core/uuid.js';
+import type { Logger } from '../core/log.js';
+
+/** A read-only buffer of zeros used to implement writeZeroes/unmap on files. */
+const ZEROES = Buffer.alloc(1 << 20);
+const ZERO_WRITES_IN_FLIGHT = 4;
+
+export type FileEngine = 'aio' | 'uring';
+
+export interface FileDeviceOptions {
+  path: string;
+  blockSize: number;
+  engine: FileEngine;
+  name?: string;
+  uuid?: string;
+  log?: Logger;
+}
+
+export function libuvUsesIoUring(): boolean {
+  return process.env.UV_USE_IO_URING === '1';
+}
+
+interface BlockDeviceInfo {
+  size: number;
+  logicalBlockSize: number;
+}
+
+function devNumbers(rdev: number): { major: number; minor: number } {
+  const hi = Math.floor(rdev / 2 ** 32);
+  const lo = rdev >>> 0;
+  const major = ((lo >>> 8) & 0xfff) | ((hi & 0xfffff000) >>> 0);
+  const minor = (lo & 0xff) | ((lo >>> 12) & 0xfff00);
+  return { major, minor };
+}
+
+async function blockDeviceInfo(path: string, rdev: number): Promise<BlockDeviceInfo> {
+  const { major, minor } = devNumbers(rdev);
+  const sys = `/sys/dev/block/${major}:${minor}`;
+  try {
+    const sectors = Number((await fs.promises.readFile(`${sys}/size`, 'utf8')).trim());
+    let lbs = 512;
+    for (const q of [`${sys}/queue/logical_block_size`, `${sys}/../queue/logical_block_size`]) {
+      try {
+        lbs = Number((await fs.promises.readFile(q, 'utf8')).trim());
+        break;
+      } catch {
+        // a partition has no queue/ of its own; its parent's applies
+      }
+    }
+    return { size: sectors * 512, logicalBlockSize: lbs };
+  } catch (e) {
+    throw bdevError(BdevErrors.IO_ERROR, `${path}: cannot read the device size from ${sys}`, { cause: e });
+  }
+}
+
+export class FileDevice extends BaseBlockDevice {
+  readonly driver: FileEngine;
+  /** How libuv carries this device's I/O. */
+  readonly ioEngine: string;
+  readonly path: string;
+  readonly isBlockDevice: boolean;
+
+  private constructor(
+    opts: FileDeviceOptions,
+    private readonly fd: number,
+    numBlocks: number,
+    isBlockDevice: boolean,
+  ) {
+    super(opts.name ?? opts.path, opts.uuid ?? newUuid(), opts.blockSize, numBlocks);
+    this.driver = opts.engine;
+    this.path = opts.path;
+    this.isBlockDevice = isBlockDevice;
+    this.ioEngine = libuvUsesIoUring() ? 'io_uring (libuv)' : 'thread pool (libuv)';
+  }
+
+  static async open(opts: FileDeviceOptions): Promise<FileDevice> {
+    const { path, blockSize } = opts;
+    if (!path.startsWith('/')) {
+      throw bdevError(BdevErrors.URI_INVALID, `'${path}' is not an absolute path`);
+    }
+    let st: fs.Stats;
+    try {
+      st = await fs.promises.stat(path);
+    } catch (e) {
+      const err = fromErrno(e, path);
+      if (err.code === BdevErrors.NOT_FOUND) {
+        throw bdevError(
+          BdevErrors.NOT_FOUND,
+          `${path} does not exist; create a backing file first (e.g. truncate -s 1G ${path}) or name an existing block device`,
+          { cause: e },
+        );
+      }
+      throw err;
+    }
+    let size: number;
+    const isBlock = st.isBlockDevice();
+    if (isBlock) {
+      const info = await blockDeviceInfo(path, st.rdev);
+      if (blockSize < info.logicalBlockSize) {
+        throw bdevError(
+          BdevErrors.BLOCK_SIZE_INVALID,
+          `${path}: blk_size=${blockSize} is smaller than the device's logical block size ${info.logicalBlockSize}`,
+        );
+      }
+      size = info.size;
+    } else if (st.isFile()) {
+      size = st.size;
+    } else {
+      throw bdevError(BdevErrors.URI_INVALID, `${path} is neither a regular file nor a block device`);
+    }
+    if (size === 0) throw bdevError(BdevErrors.SIZE_INVALID, `${path} is empty (0 bytes)`);
+    if (size % blockSize !== 0) {
+      throw bdevError(
+        BdevErrors.SIZE_INVALID,
+        `${path}: size ${size} is not a multiple of the ${blockSize}-byte block size; resize it (truncate -s) or use another blk_size`,
+        { details: { size, blockSize } },
+      );
+    }
+    const flags = fs.constants.O_RDWR | (isBlock ? fs.constants.O_EXCL : 0);
+    let fd: number;
+    try {
+      fd = await new Promise<number>((resolve, reject) =>
+        fs.open(path, flags, (err, fd) => (err ? reject(err) : resolve(fd))),
+      );
+    } catch (e) {
+      throw fromErrno(e, path);
+    }
+    const dev = new FileDevice(opts, fd, size / blockSize, isBlock);
+    if (opts.engine === 'uring' && !libuvUsesIoUring()) {
+      opts.log?.warn(
+        { device: dev.name },
+        'uring:// device uses libuv thread-pool I/O: io_uring is off in this process; start it with UV_USE_IO_URING=1 to use io_uring',
+      );
+    }
+    return dev;
+  }
+
+  protected doRead(offset: number, buf: Buffer): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const step = (done: number): void => {
+        fs.read(this.fd, buf, done, buf.length - done, offset + done, (err, n) => {
+          if (err) return reject(fromErrno(err, `${this.name}: read at ${offset + done}`));
+          if (n === 0) {
+            return reject(
+              bdevError(BdevErrors.IO_ERROR, `${this.name}: short read at ${offset + done} (device shrank?)`),
+            );
+          }
+          if (done + n < buf.length) step(done + n);
+          else resolve();
+        });
+      };
+      step(0);
+    });
+  }
+
+  protected doWrite(offset: number, buf: Buffer): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const step = (done: number): void => {
+        fs.write(this.fd, buf, done, buf.length - done, offset + done, (err, n) => {
+          if (err) return reject(fromErrno(err, `${this.name}: write at ${offset + done}`));
+          if (done + n < buf.length) step(done + n);
+          else resolve();
+        });
+      };
+      step(0);
+    });
+  }
+
+  protected doFlush(): Promise<void> {
+    return new Promise<void>((resolve, reject) =>
+      fs.fdatasync(this.fd, (err) => (err ? reject(fromErrno(err, `${this.name}: fdatasync`)) : resolve())),
+    );
+  }
+
+  protected doUnmap(offset: number, length: number): Promise<void> {
+    // Without fallocate(PUNCH_HOLE) in Node, deallocation is done by writing zeros: the
+    // contract (an unmapped range reads as zeros) holds, the space is not returned to the host.
+    return this.doWriteZeroes(offset, length);
+  }
+
+  protected async doWriteZeroes(offset: number, length: number): Promise<void> {
+    const end = offset + length;
+    let next = offset;
+    const worker = async (): Promise<void> => {
+      while (next < end) {
+        const at = next;
+        const n = Math.min(ZEROES.length, end - at);
+        next += n;
+        await this.doWrite(at, n === ZEROES.length ? ZEROES : ZEROES.subarray(0, n));
+      }
+    };
+    const workers: Promise<void>[] = [];
+    for (let i = 0; i < ZERO_WRITES_IN_FLIGHT; i++) workers.push(worker());
+    await Promise.all(workers);
+  }
+
+  protected doClose(): Promise<void> {
+    return new Promise<void>((resolve, reject) =>
+      fs.close(this.fd, (err) => (err ? reject(fromErrno(err, `${this.name}: close`)) : resolve())),
+    );
+  }
+}
