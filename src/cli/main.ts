@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { describeError, MayastorError } from '../core/errors.js';
 import { registerBdevCommands } from './commands/bdev.js';
+import { registerExportCommand } from './commands/export.js';
 
 export function buildProgram(): Command {
   const program = new Command('mayastor-ts')
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError();
   registerBdevCommands(program);
+  registerExportCommand(program);
   return program;
 }
 
