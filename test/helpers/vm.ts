@@ -8,8 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { startProcess } from './proc.js';
-import { REPO_ROOT } from './proc.js';
+import { startProcess, REPO_ROOT, type RunningProcess } from './proc.js';
 
 export const VM_CACHE = process.env.MAYASTOR_VM_CACHE ?? '/var/cache/mayastor-ts/initiator-vm';
 /** The address the guest uses to reach a server on the host's 127.0.0.1. */
@@ -35,6 +34,8 @@ export interface VmRunOptions {
   timeoutSec?: number;
   files?: string[];
   memMb?: number;
+  /** QEMU user-net host forwards, e.g. 'tcp:127.0.0.1:14420-:4420' (host -> guest servers). */
+  hostfwd?: string[];
 }
 
 export interface VmResult {
@@ -44,18 +45,25 @@ export interface VmResult {
 
 /** Boot the VM, run `script` (bash) as root inside it, return its exit status and console output. */
 export async function runInVm(script: string, options: VmRunOptions = {}): Promise<VmResult> {
+  const p = startVm(script, options);
+  const r = await p.exited;
+  return { code: r.code, output: p.output() };
+}
+
+/**
+ * Boot the VM in the background and return at once; use `waitFor` on markers the guest script
+ * prints (e.g. a line saying its kernel target is up), `exited` for its end, `stop` to kill it.
+ */
+export function startVm(script: string, options: VmRunOptions = {}): RunningProcess {
   const dir = fs.mkdtempSync('/tmp/mayastor-vm-script-');
   const file = path.join(dir, 'guest.sh');
   fs.writeFileSync(file, script);
   const args = ['--timeout', String(options.timeoutSec ?? 600), '--mem', String(options.memMb ?? 1024)];
   for (const [k, v] of Object.entries(options.env ?? {})) args.push('--env', `${k}=${v}`);
   for (const f of options.files ?? []) args.push('--file', f);
+  for (const h of options.hostfwd ?? []) args.push('--hostfwd', h);
   args.push(VM_CACHE, file);
   const p = startProcess(path.join(vmScriptsDir(), 'run-in-vm.sh'), args);
-  try {
-    const r = await p.exited;
-    return { code: r.code, output: p.output() };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  void p.exited.then(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return p;
 }
