@@ -19,6 +19,7 @@ import { Mutex } from '../core/async.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import { assertUuid, newUuid } from '../core/uuid.js';
 import type { BlockDevice } from '../bdev/types.js';
+import { BaseBlockDevice } from '../bdev/base.js';
 import { poolError, PoolErrors } from './errors.js';
 import {
   batchChecksumOk,
@@ -132,6 +133,14 @@ export class Pool {
   private activeSlot: number;
   private state: PoolState = 'Online';
   private faultReason: string | undefined;
+  /**
+   * Replica data I/O to the device. Replicas validate and account their own I/O, so when the
+   * device is one of ours they skip its bookkeeping (BaseBlockDevice.submit*). Metadata I/O goes
+   * through the device's public API.
+   */
+  readonly dataRead: (offset: number, buf: Buffer) => Promise<void>;
+  readonly dataWrite: (offset: number, buf: Buffer) => Promise<void>;
+  readonly dataWriteZeroes: (offset: number, length: number) => Promise<void>;
 
   private constructor(
     readonly device: BlockDevice,
@@ -148,6 +157,15 @@ export class Pool {
     this.journalPos = journalPos;
     this.activeSlot = activeSlot;
     this.log = log.child({ pool: sb.name });
+    if (device instanceof BaseBlockDevice) {
+      this.dataRead = (o, b) => device.submitRead(o, b);
+      this.dataWrite = (o, b) => device.submitWrite(o, b);
+      this.dataWriteZeroes = (o, n) => device.submitWriteZeroes(o, n);
+    } else {
+      this.dataRead = (o, b) => device.read(o, b);
+      this.dataWrite = (o, b) => device.write(o, b);
+      this.dataWriteZeroes = (o, n) => device.writeZeroes(o, n);
+    }
     this.liveUsed = Uint8Array.from(durable.used);
     this.liveUsedCount = durable.usedCount;
     for (const m of durable.replicas.values()) {
@@ -390,6 +408,10 @@ export class Pool {
 
   get isFaulted(): boolean {
     return this.state === 'Faulted';
+  }
+
+  get isOnline(): boolean {
+    return this.state === 'Online';
   }
 
   /** The error every operation fails with while the pool is not usable, or undefined. */

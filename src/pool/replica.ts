@@ -61,18 +61,25 @@ export class Replica extends BaseBlockDevice {
   // ---------------------------------------------------------------- I/O
 
   protected doRead(offset: number, buf: Buffer): Promise<void> {
-    const err = this.pool.unusableError();
-    if (err) return Promise.reject(this.asIoError(err));
-    return this.split(offset, buf.length, (ci, within, pos, n) =>
-      this.readCluster(ci, within, n === buf.length ? buf : buf.subarray(pos, pos + n)),
+    if (!this.pool.isOnline) return Promise.reject(this.asIoError(this.pool.unusableError()));
+    const cs = this.cs;
+    const ci = Math.floor(offset / cs);
+    const within = offset - ci * cs;
+    // The common case, one cluster: no closure, no array.
+    if (within + buf.length <= cs) return this.readCluster(ci, within, buf);
+    return this.split(offset, buf.length, (c, w, pos, n) =>
+      this.readCluster(c, w, buf.subarray(pos, pos + n)),
     );
   }
 
   protected doWrite(offset: number, buf: Buffer): Promise<void> {
-    const err = this.pool.unusableError();
-    if (err) return Promise.reject(this.asIoError(err));
-    return this.split(offset, buf.length, (ci, within, pos, n) =>
-      this.writeCluster(ci, within, n === buf.length ? buf : buf.subarray(pos, pos + n)),
+    if (!this.pool.isOnline) return Promise.reject(this.asIoError(this.pool.unusableError()));
+    const cs = this.cs;
+    const ci = Math.floor(offset / cs);
+    const within = offset - ci * cs;
+    if (within + buf.length <= cs) return this.writeCluster(ci, within, buf);
+    return this.split(offset, buf.length, (c, w, pos, n) =>
+      this.writeCluster(c, w, buf.subarray(pos, pos + n)),
     );
   }
 
@@ -87,8 +94,7 @@ export class Replica extends BaseBlockDevice {
   }
 
   protected doWriteZeroes(offset: number, length: number): Promise<void> {
-    const err = this.pool.unusableError();
-    if (err) return Promise.reject(this.asIoError(err));
+    if (!this.pool.isOnline) return Promise.reject(this.asIoError(this.pool.unusableError()));
     return this.split(offset, length, (ci, within, _pos, n) => this.zeroCluster(ci, within, n));
   }
 
@@ -122,8 +128,7 @@ export class Replica extends BaseBlockDevice {
 
   private readCluster(ci: number, within: number, buf: Buffer): Promise<void> {
     const p = this.map[ci]!;
-    if (p !== NO_CLUSTER)
-      return this.pool.device.read(this.pool.clusterOffset(p) + within, buf).catch(this.ioError);
+    if (p !== NO_CLUSTER) return this.pool.dataRead(this.pool.clusterOffset(p) + within, buf);
     const inflight = this.allocating.get(ci);
     if (inflight) return inflight.then(() => this.readCluster(ci, within, buf));
     buf.fill(0);
@@ -132,8 +137,7 @@ export class Replica extends BaseBlockDevice {
 
   private writeCluster(ci: number, within: number, buf: Buffer): Promise<void> {
     const p = this.map[ci]!;
-    if (p !== NO_CLUSTER)
-      return this.pool.device.write(this.pool.clusterOffset(p) + within, buf).catch(this.ioError);
+    if (p !== NO_CLUSTER) return this.pool.dataWrite(this.pool.clusterOffset(p) + within, buf);
     const inflight = this.allocating.get(ci);
     if (inflight) return inflight.then(() => this.writeCluster(ci, within, buf));
     return this.allocateAndWrite(ci, within, buf);
@@ -141,8 +145,7 @@ export class Replica extends BaseBlockDevice {
 
   private zeroCluster(ci: number, within: number, n: number): Promise<void> {
     const p = this.map[ci]!;
-    if (p !== NO_CLUSTER)
-      return this.pool.device.writeZeroes(this.pool.clusterOffset(p) + within, n).catch(this.ioError);
+    if (p !== NO_CLUSTER) return this.pool.dataWriteZeroes(this.pool.clusterOffset(p) + within, n);
     const inflight = this.allocating.get(ci);
     if (inflight) return inflight.then(() => this.zeroCluster(ci, within, n));
     return Promise.resolve(); // an unallocated thin cluster already reads as zeros
@@ -168,12 +171,12 @@ export class Replica extends BaseBlockDevice {
           : e,
       );
     }
-    const dev = this.pool.device;
-    const base = this.pool.clusterOffset(physical);
+    const pool = this.pool;
+    const base = pool.clusterOffset(physical);
     const end = within + buf.length;
-    const writes: Promise<void>[] = [dev.write(base + within, buf)];
-    if (within > 0) writes.push(dev.writeZeroes(base, within));
-    if (end < this.cs) writes.push(dev.writeZeroes(base + end, this.cs - end));
+    const writes: Promise<void>[] = [pool.dataWrite(base + within, buf)];
+    if (within > 0) writes.push(pool.dataWriteZeroes(base, within));
+    if (end < this.cs) writes.push(pool.dataWriteZeroes(base + end, this.cs - end));
     const done = Promise.all(writes).then(
       () => {
         this.map[ci] = physical;
@@ -189,10 +192,6 @@ export class Replica extends BaseBlockDevice {
     this.allocating.set(ci, done);
     return done;
   }
-
-  private readonly ioError = (e: unknown): never => {
-    throw this.asIoError(e);
-  };
 
   /** Errors from the pool's device or the pool itself, as this replica's I/O errors. */
   private asIoError(e: unknown): Error {
