@@ -6,6 +6,8 @@ import { Command } from 'commander';
 import { describeError, MayastorError } from '../core/errors.js';
 import { registerBdevCommands } from './commands/bdev.js';
 import { registerExportCommand } from './commands/export.js';
+import { registerIoEngineCommand } from './commands/io-engine.js';
+import { registerIoEngineClientCommand } from './commands/io-engine-client.js';
 
 export function buildProgram(): Command {
   const program = new Command('mayastor-ts')
@@ -14,6 +16,8 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerBdevCommands(program);
   registerExportCommand(program);
+  registerIoEngineCommand(program);
+  registerIoEngineClientCommand(program);
   return program;
 }
 

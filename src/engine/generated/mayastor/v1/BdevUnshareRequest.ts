@@ -1,0 +1,10 @@
+// Original file: mayastor/v1/bdev.proto
+
+
+export interface BdevUnshareRequest {
+  'name'?: (string);
+}
+
+export interface BdevUnshareRequest__Output {
+  'name': (string);
+}

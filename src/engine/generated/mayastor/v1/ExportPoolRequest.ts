@@ -1,0 +1,17 @@
+// Original file: mayastor/v1/pool.proto
+
+import type { PoolType as _mayastor_v1_PoolType, PoolType__Output as _mayastor_v1_PoolType__Output } from '../../mayastor/v1/PoolType.js';
+
+export interface ExportPoolRequest {
+  'name'?: (string);
+  'uuid'?: (string);
+  'pooltype'?: (_mayastor_v1_PoolType);
+  '_uuid'?: "uuid";
+}
+
+export interface ExportPoolRequest__Output {
+  'name': (string);
+  'uuid'?: (string);
+  'pooltype': (_mayastor_v1_PoolType__Output);
+  '_uuid'?: "uuid";
+}

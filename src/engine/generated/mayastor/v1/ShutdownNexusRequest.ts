@@ -1,0 +1,10 @@
+// Original file: mayastor/v1/nexus.proto
+
+
+export interface ShutdownNexusRequest {
+  'uuid'?: (string);
+}
+
+export interface ShutdownNexusRequest__Output {
+  'uuid': (string);
+}

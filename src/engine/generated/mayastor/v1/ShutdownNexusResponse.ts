@@ -1,0 +1,11 @@
+// Original file: mayastor/v1/nexus.proto
+
+import type { Nexus as _mayastor_v1_Nexus, Nexus__Output as _mayastor_v1_Nexus__Output } from '../../mayastor/v1/Nexus.js';
+
+export interface ShutdownNexusResponse {
+  'nexus'?: (_mayastor_v1_Nexus | null);
+}
+
+export interface ShutdownNexusResponse__Output {
+  'nexus': (_mayastor_v1_Nexus__Output | null);
+}
