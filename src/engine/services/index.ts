@@ -75,6 +75,8 @@ export function buildGrpcServer(engine: IoEngine): grpc.Server {
   const server = new grpc.Server({
     // Keep idle connections cheap: no server-initiated keepalive pings (no idle wakeups).
     'grpc.keepalive_time_ms': 2 ** 31 - 1,
+    // A second io-engine on the same port must fail to start, not share the port silently.
+    'grpc.so_reuseport': 0,
   });
   server.addService(defs.PoolRpc, implement(engine, 'PoolRpc', defs.PoolRpc, poolService(engine)));
   server.addService(
