@@ -274,6 +274,7 @@ export class NbdConnection {
       this.processing = false;
     }
     this.updateReading();
+    if ((this.draining || this.shutdown) && this.phase === Phase.Transmission) this.maybeFinish();
   }
 
   private blocked(): boolean {
@@ -411,7 +412,7 @@ export class NbdConnection {
       this.sendOption(opt, Rep.ACK);
       this.phase = Phase.Closed;
       this.socket.end();
-      this.socket.setTimeout(1000, () => this.socket.destroy());
+      setTimeout(() => this.socket.destroy(), 1000).unref();
       return;
     }
     if (this.shutdown || this.ctx.shuttingDown) {
@@ -818,8 +819,8 @@ export class NbdConnection {
       for (const r of w) r();
     }
     if (this.phase !== Phase.Closed) {
-      if (this.draining || this.shutdown) this.maybeFinish();
-      else if (this.paused || this.q.length > 0) this.process();
+      if (this.paused || this.q.length > 0) this.process();
+      else if (this.draining || this.shutdown) this.maybeFinish();
     }
   }
 
@@ -926,14 +927,16 @@ export class NbdConnection {
 
   /** When draining or shutting down and nothing is in flight: send the last replies and close. */
   private maybeFinish(): void {
-    if (this.phase === Phase.Closed || this.inflight > 0) return;
+    if (this.phase !== Phase.Transmission || this.inflight > 0) return;
     if (this.rx !== Rx.Header && !this.draining) return; // a write payload is still arriving
     this.flush();
     this.phase = Phase.Closed;
     const s = this.socket;
     s.end();
-    // Do not wait forever for a client that never closes its side.
-    s.setTimeout(2000, () => s.destroy());
+    // Keep reading (and dropping) whatever the client still sends, so that it is not stuck
+    // writing to us and sees our end of stream; do not wait forever for it to close its side.
+    if (this.paused) s.resume();
+    setTimeout(() => s.destroy(), 2000).unref();
   }
 }
 

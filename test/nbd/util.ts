@@ -1,0 +1,74 @@
+/** Helpers for the NBD tests: running external clients and the `export` command. */
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { freePort, startCli, type RunningProcess } from '../helpers/proc.js';
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a command to completion (killed after `timeoutMs`); never throws for a nonzero exit. */
+export function run(cmd: string, args: string[], timeoutMs = 120_000): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.on('error', (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
+    p.on('close', (code) => {
+      clearTimeout(t);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Run and require exit 0, with the output in the failure message. */
+export async function runOk(cmd: string, args: string[], timeoutMs?: number): Promise<RunResult> {
+  const r = await run(cmd, args, timeoutMs);
+  if (r.code !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+  }
+  return r;
+}
+
+export interface ExportProcess {
+  proc: RunningProcess;
+  port: number;
+  uri: string;
+}
+
+/** Start `mayastor-ts export <uri> --nbd 127.0.0.1:PORT ...extra` and wait until it serves. */
+export async function startExport(bdevUri: string, extra: string[] = [], name = ''): Promise<ExportProcess> {
+  const port = await freePort();
+  const args = ['export', bdevUri, '--nbd', `127.0.0.1:${port}`, ...extra];
+  if (name !== '') args.push('--name', name);
+  const proc = startCli(args);
+  await proc.waitFor(/"export ready"/);
+  return { proc, port, uri: `nbd://127.0.0.1:${port}/${name}` };
+}
+
+/** A file of `size` random bytes, written in 1 MiB pieces. */
+export function randomFile(path: string, size: number): void {
+  const fd = fs.openSync(path, 'w');
+  try {
+    for (let done = 0; done < size;) {
+      const n = Math.min(1 << 20, size - done);
+      fs.writeSync(fd, crypto.randomBytes(n));
+      done += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export function sha256File(path: string): string {
+  return crypto.createHash('sha256').update(fs.readFileSync(path)).digest('hex');
+}
