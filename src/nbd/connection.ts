@@ -151,6 +151,8 @@ export class NbdConnection {
   private optCount = 0;
   private noZeroes = false;
   private structured = false;
+  private blockSizeAgreed = false;
+  private misalignWarned = false;
   private exp: NbdExport | undefined;
   private dev: BlockDevice | undefined;
   private size = 0;
@@ -521,7 +523,12 @@ export class NbdConnection {
     b.writeUInt32BE(this.maxBlockSize(bs), 10);
     this.sendOption(opt, Rep.INFO, b);
     this.sendOption(opt, Rep.ACK);
-    if (opt === Opt.GO) this.enterTransmission(exp, flags);
+    if (opt === Opt.GO) {
+      // Whether the client promised to honour the block sizes (the kernel's nbd-client does
+      // not ask, and must be told the block size with -b): worth knowing when I/O fails.
+      this.blockSizeAgreed = requested.has(Info.BLOCK_SIZE);
+      this.enterTransmission(exp, flags);
+    }
   }
 
   /** The advertised maximum block size: the payload cap rounded down to a block multiple. */
@@ -565,6 +572,8 @@ export class NbdConnection {
         export: exp.name,
         size: this.size,
         structuredReplies: this.structured,
+        blockSizeAgreed: this.blockSizeAgreed,
+        minBlockSize: this.blockSize,
         flags: `0x${flags.toString(16)}`,
       },
       'client entered transmission',
@@ -717,6 +726,19 @@ export class NbdConnection {
     if (t === Cmd.TRIM || t === Cmd.CACHE) return ''; // hints: trim rounds inward, cache is a no-op
     const bs = this.blockSize;
     if (r.offset % bs !== 0 || r.length % bs !== 0) {
+      if (!this.misalignWarned) {
+        this.misalignWarned = true;
+        this.log.warn(
+          {
+            op: CMD_NAMES[t],
+            offset: r.offset,
+            length: r.length,
+            minBlockSize: bs,
+            agreed: this.blockSizeAgreed,
+          },
+          `misaligned request refused with EINVAL (once per connection); a Linux nbd-client needs -b ${bs} for this export`,
+        );
+      }
       return this.invalid(
         NbdErrno.EINVAL,
         `${CMD_NAMES[t]} at offset ${r.offset} length ${r.length} is not aligned to the minimum block size ${bs}`,
