@@ -6,9 +6,11 @@
  * buffer that nobody reuses, so keeping a view of it is safe). Only a message that straddles two
  * reads is copied.
  *
- * `SlabAllocator` carves reply buffers out of large slabs, so a batch of replies costs one
+ * `SlabAllocator` carves reply buffers out of larger slabs, so a batch of replies costs one
  * allocation instead of one per reply, and replies allocated one after the other are adjacent in
- * memory: `coalesce` then merges them into a single buffer and one write system call.
+ * memory: `coalesce` then merges them into a single buffer and one write system call. Each
+ * connection has its own, so a reply buffer is never shared between clients (defence in depth
+ * should a device ever return a read without filling the whole buffer).
  */
 
 export class ByteQueue {
@@ -91,16 +93,14 @@ export class ByteQueue {
 }
 
 export class SlabAllocator {
-  private slab: Buffer;
+  private slab: Buffer | undefined;
   private used = 0;
 
   constructor(
-    private readonly slabSize = 1 << 20,
+    private readonly slabSize = 256 * 1024,
     /** Larger requests get a buffer of their own. */
-    private readonly maxPooled = 128 * 1024,
-  ) {
-    this.slab = Buffer.allocUnsafe(slabSize);
-  }
+    private readonly maxPooled = 64 * 1024,
+  ) {}
 
   /**
    * An uninitialised buffer of `n` bytes. Callers fill every byte they send: replies are
@@ -108,7 +108,7 @@ export class SlabAllocator {
    */
   alloc(n: number): Buffer {
     if (n > this.maxPooled) return Buffer.allocUnsafe(n);
-    if (this.used + n > this.slabSize) {
+    if (this.slab === undefined || this.used + n > this.slabSize) {
       // The old slab lives on as long as replies carved from it are queued on a socket.
       this.slab = Buffer.allocUnsafe(this.slabSize);
       this.used = 0;

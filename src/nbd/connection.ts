@@ -20,7 +20,7 @@ import type { Logger } from '../core/log.js';
 import { describeError, MayastorError } from '../core/errors.js';
 import { BdevErrors } from '../bdev/errors.js';
 import type { BlockDevice } from '../bdev/types.js';
-import { ByteQueue, coalesce, type SlabAllocator } from './buffers.js';
+import { ByteQueue, coalesce, SlabAllocator } from './buffers.js';
 import { NbdErrors } from './errors.js';
 import {
   ClientFlags,
@@ -88,7 +88,6 @@ export interface ServerCounters {
 export interface ConnectionContext {
   readonly log: Logger;
   readonly limits: ConnectionLimits;
-  readonly slab: SlabAllocator;
   readonly counters: ServerCounters;
   readonly shuttingDown: boolean;
   /** The export for a name ('' is the default export), or undefined. */
@@ -146,6 +145,7 @@ export class NbdConnection {
   private phase = Phase.ClientFlags;
   private rx = Rx.Header;
   private readonly q = new ByteQueue();
+  private readonly slab = new SlabAllocator();
   private need = 4;
   private optCode = 0;
   private optCount = 0;
@@ -771,7 +771,7 @@ export class NbdConnection {
     switch (req.type) {
       case Cmd.READ: {
         const hdr = this.structured ? STRUCTURED_HEADER_LEN + 8 : SIMPLE_REPLY_LEN;
-        const reply = this.ctx.slab.alloc(hdr + req.length);
+        const reply = this.slab.alloc(hdr + req.length);
         req.reply = reply;
         this.inflightBytes += req.length;
         p = dev.read(req.offset, reply.subarray(hdr));
@@ -849,7 +849,7 @@ export class NbdConnection {
   // ---- replies -----------------------------------------------------------------------------
 
   private replySimple(req: Request, err: number): void {
-    const b = this.ctx.slab.alloc(SIMPLE_REPLY_LEN);
+    const b = this.slab.alloc(SIMPLE_REPLY_LEN);
     b.writeUInt32BE(NBD_SIMPLE_REPLY_MAGIC, 0);
     b.writeUInt32BE(err, 4);
     b.writeUInt32BE(req.handleHi, 8);
@@ -905,7 +905,7 @@ export class NbdConnection {
     // Structured: an error chunk with a human-readable message (the spec prefers these).
     let m = Buffer.from(msg, 'utf8');
     if (m.length > MAX_ERROR_MESSAGE) m = m.subarray(0, MAX_ERROR_MESSAGE);
-    const b = this.ctx.slab.alloc(STRUCTURED_HEADER_LEN + 6 + m.length);
+    const b = this.slab.alloc(STRUCTURED_HEADER_LEN + 6 + m.length);
     b.writeUInt32BE(NBD_STRUCTURED_REPLY_MAGIC, 0);
     b.writeUInt16BE(ReplyFlags.DONE, 4);
     b.writeUInt16BE(ReplyType.ERROR, 6);

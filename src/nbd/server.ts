@@ -15,7 +15,6 @@ import net from 'node:net';
 import { silentLogger, type Logger } from '../core/log.js';
 import type { BlockDevice } from '../bdev/types.js';
 import { AllowList } from './allowlist.js';
-import { SlabAllocator } from './buffers.js';
 import {
   NbdConnection,
   type ConnectionContext,
@@ -88,7 +87,6 @@ export class NbdServer {
   private readonly maxConnections: number;
   private server: net.Server | undefined;
   private stopping = false;
-  private readonly slab = new SlabAllocator();
   readonly counters: ServerCounters = {
     connectionsAccepted: 0,
     connectionsRefused: 0,
@@ -120,7 +118,6 @@ export class NbdServer {
     this.ctx = {
       log: this.log,
       limits: this.limits,
-      slab: this.slab,
       counters: this.counters,
       get shuttingDown() {
         return isStopping();
@@ -134,7 +131,9 @@ export class NbdServer {
       closed: (conn) => {
         this.connections.delete(conn);
         for (const e of this.exports.values()) e.connections.delete(conn);
-        this.log.debug(
+        // Connections that carried I/O are worth a line at info; probes and refusals are not.
+        const level = conn.exportName === undefined ? 'debug' : 'info';
+        this.log[level](
           { conn: conn.id, client: conn.remote, export: conn.exportName, ...conn.stats },
           'connection closed',
         );
