@@ -202,7 +202,7 @@ function runFio(o: Options, args: string[]): Promise<Record<string, unknown>> {
   const out = path.join(os.tmpdir(), `bench-nbd-fio-${process.pid}-${crypto.randomUUID()}.json`);
   const [c, a] = niced(o, 'fio', [...args, '--output-format=json', `--output=${out}`]);
   return new Promise((resolve, reject) => {
-    const p = spawn(c, a, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(c, a, { stdio: ['ignore', 'pipe', 'pipe'], cwd: os.tmpdir() });
     let err = '';
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
     p.on('error', reject);

@@ -168,8 +168,10 @@ export class NbdConnection {
   private outBlocked = false;
   private paused = false;
   private processing = false;
-  /** NBD_CMD_DISC or end of the client's stream: finish what is in flight, then close. */
-  private draining = false;
+  /** NBD_CMD_DISC received: parse nothing more, finish what is in flight, then close. */
+  private discReceived = false;
+  /** The client closed its sending side: answer everything it sent, then close. */
+  private inputEnded = false;
   private shutdown = false;
   private ioErrorsLogged = 0;
   private handshakeTimer: NodeJS.Timeout | undefined;
@@ -206,7 +208,7 @@ export class NbdConnection {
     s.setNoDelay(true);
     s.setKeepAlive(true, 30_000);
     s.on('data', (chunk: Buffer) => {
-      if (this.phase === Phase.Closed || this.draining) return;
+      if (this.phase === Phase.Closed || this.discReceived) return;
       this.q.push(chunk);
       this.process();
     });
@@ -276,12 +278,12 @@ export class NbdConnection {
       this.processing = false;
     }
     this.updateReading();
-    if ((this.draining || this.shutdown) && this.phase === Phase.Transmission) this.maybeFinish();
+    if (this.phase === Phase.Transmission) this.maybeFinish();
   }
 
   private blocked(): boolean {
     return (
-      this.draining ||
+      this.discReceived ||
       this.outBlocked ||
       this.inflight >= this.ctx.limits.maxInflight ||
       this.inflightBytes >= this.ctx.limits.maxInflightBytes
@@ -304,9 +306,8 @@ export class NbdConnection {
   private onEnd(): void {
     if (this.phase === Phase.Transmission) {
       // The client closed its side: answer what it already sent, then close ours.
+      this.inputEnded = true;
       this.process();
-      this.draining = true;
-      this.maybeFinish();
     } else {
       this.close();
     }
@@ -633,7 +634,7 @@ export class NbdConnection {
 
     if (req.type === Cmd.DISC) {
       this.log.debug('client sent NBD_CMD_DISC');
-      this.draining = true;
+      this.discReceived = true;
       this.maybeFinish();
       return false;
     }
@@ -842,7 +843,7 @@ export class NbdConnection {
     }
     if (this.phase !== Phase.Closed) {
       if (this.paused || this.q.length > 0) this.process();
-      else if (this.draining || this.shutdown) this.maybeFinish();
+      else this.maybeFinish();
     }
   }
 
@@ -947,10 +948,23 @@ export class NbdConnection {
     if (s.writableLength > this.ctx.limits.maxQueuedReplyBytes) this.outBlocked = true;
   }
 
-  /** When draining or shutting down and nothing is in flight: send the last replies and close. */
+  /** Whether the input queue still holds a complete message (or payload) to work on. */
+  private moreToParse(): boolean {
+    if (this.rx === Rx.Header) return this.q.length >= REQUEST_HEADER_LEN;
+    if (this.rx === Rx.Payload) return this.q.length >= this.pending!.length;
+    return this.q.length > 0 || this.need === 0;
+  }
+
+  /**
+   * Close once there is nothing left to answer: after NBD_CMD_DISC, after a server shutdown
+   * (requests not yet received are not waited for), or after the client ended its stream and
+   * every complete request it sent has been answered.
+   */
   private maybeFinish(): void {
     if (this.phase !== Phase.Transmission || this.inflight > 0) return;
-    if (this.rx !== Rx.Header && !this.draining) return; // a write payload is still arriving
+    if (!this.discReceived && !this.shutdown) {
+      if (!this.inputEnded || this.moreToParse()) return;
+    }
     this.flush();
     this.phase = Phase.Closed;
     const s = this.socket;

@@ -124,6 +124,7 @@ describe('RAM disk with 4 KiB blocks, served by `mayastor-ts export`', () => {
       '--verify=crc32c',
       '--verify_fatal=1',
       '--randrepeat=1',
+      '--verify_state_save=0',
       '--output-format=json',
     ];
     await runOk('fio', [...job, '--do_verify=1', `--output=${json}`]);

@@ -496,6 +496,29 @@ describe('transmission', () => {
     c.destroy();
   });
 
+  test('a client that half-closes still gets every reply, even beyond the in-flight cap', async (t) => {
+    const dev = new FaultInjectingDevice(malloc());
+    dev.inject({ ops: ['read'], action: { type: 'delay', ms: 2 } });
+    const { port } = await startServer(t, [{ name: 'd', dev }], { maxInflight: 3 });
+    const { client: c } = await RawClient.open(port, 'd');
+    const lengths = new Map<bigint, number>();
+    const parts: Buffer[] = [];
+    for (let i = 0; i < 60; i++) {
+      parts.push(encodeRequest({ type: Cmd.READ, handle: BigInt(i), offset: i * 512, length: 512 }));
+      lengths.set(BigInt(i), 512);
+    }
+    c.send(Buffer.concat(parts));
+    c.socket.end();
+    const seen = new Set<bigint>();
+    for (let i = 0; i < 60; i++) {
+      const r = await c.readReply(lengths);
+      assert.equal(r.error, 0);
+      seen.add(r.handle);
+    }
+    assert.equal(seen.size, 60);
+    await c.closed;
+  });
+
   test('NBD_CMD_DISC answers what is in flight, then closes', async (t) => {
     const dev = new FaultInjectingDevice(malloc());
     dev.inject({ ops: ['write'], action: { type: 'delay', ms: 100 } });

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import { freePort, startCli, type RunningProcess } from '../helpers/proc.js';
 
 export interface RunResult {
@@ -13,7 +14,8 @@ export interface RunResult {
 /** Run a command to completion (killed after `timeoutMs`); never throws for a nonzero exit. */
 export function run(cmd: string, args: string[], timeoutMs = 120_000): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // In the temp directory: some tools (fio's verify state) drop files into their cwd.
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: os.tmpdir() });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
