@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { FaultInjectingDevice, MallocDevice, FileDevice, type BlockDevice } from '../../src/bdev/index.js';
 import { NbdServer, type NbdServerOptions } from '../../src/nbd/server.js';
 import { AllowList } from '../../src/nbd/allowlist.js';
@@ -165,22 +167,40 @@ describe('negotiation', () => {
     await c.closed;
   });
 
-  test('malformed negotiation closes only that connection', async (t) => {
-    const { server, port } = await startServer(t, [{ name: 'x', dev: malloc() }]);
+  test('malformed negotiation or requests close only that connection, with the reason logged', async (t) => {
+    const logged: Array<{ code?: string; reason?: string }> = [];
+    const log = pino(
+      { level: 'warn' },
+      new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          logged.push(JSON.parse(chunk.toString()) as { code?: string; reason?: string });
+          cb();
+        },
+      }),
+    );
+    const { server, port } = await startServer(t, [{ name: 'x', dev: malloc() }], { log });
     const good = await RawClient.open(port, 'x');
-    const cases: Array<[string, (c: RawClient) => void]> = [
-      ['unknown client flags', (c) => c.send(u32(0x80))],
+    const cases: Array<[RegExp, (c: RawClient) => void]> = [
+      [/unknown client flags/, (c) => c.send(u32(0x80))],
       [
-        'bad option magic',
+        /bad option magic/,
         (c) => (c.send(u32(1)), c.send(Buffer.from('IHAVEOPX\0\0\0\x03\0\0\0\0', 'latin1'))),
       ],
       [
-        'absurd option length',
+        /option data of 4294967280 bytes is larger/,
         (c) => {
           c.send(u32(1));
           const h = encodeOption(Opt.LIST);
           h.writeUInt32BE(0xfffffff0, 12);
           c.send(h);
+        },
+      ],
+      [
+        /bad request magic/,
+        (c) => {
+          c.send(u32(1));
+          c.send(encodeOption(Opt.GO, encodeInfoRequest('x', [])));
+          c.send(Buffer.alloc(28, 0x42));
         },
       ],
     ];
@@ -190,9 +210,13 @@ describe('negotiation', () => {
       await c.readGreeting();
       act(c);
       await c.closed;
-      assert.equal(server.counters.protocolViolations, before + 1, what);
+      assert.equal(server.counters.protocolViolations, before + 1, String(what));
+      const last = logged[logged.length - 1];
+      assert.equal(last?.code, 'NBD_PROTOCOL_VIOLATION');
+      assert.match(last?.reason ?? '', what);
     }
     await good.client.write(0, Buffer.alloc(512, 1));
+    assert.deepEqual(await good.client.readData(0, 512), Buffer.alloc(512, 1));
     good.client.destroy();
   });
 
