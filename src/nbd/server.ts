@@ -13,6 +13,7 @@
  */
 import net from 'node:net';
 import { silentLogger, type Logger } from '../core/log.js';
+import { invalidArgument } from '../core/errors.js';
 import type { BlockDevice } from '../bdev/types.js';
 import { AllowList } from './allowlist.js';
 import {
@@ -102,7 +103,10 @@ export class NbdServer {
     this.allow = options.allow ? new AllowList(options.allow) : undefined;
     const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
     if (!Number.isSafeInteger(maxPayload) || maxPayload < 4096 || maxPayload > 0x7fffffff) {
-      throw nbdError(NbdErrors.ADDRESS_INVALID, `maxPayload ${maxPayload} must be 4 KiB .. 2 GiB`);
+      throw invalidArgument(`NBD maxPayload ${maxPayload} must be between 4 KiB and 2 GiB`);
+    }
+    if (options.maxInflight !== undefined && !(options.maxInflight >= 1)) {
+      throw invalidArgument(`NBD maxInflight ${options.maxInflight} must be at least 1`);
     }
     this.limits = {
       maxPayload,
