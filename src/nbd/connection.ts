@@ -16,6 +16,7 @@
  * the socket pauses at the cap), as is the reply backlog waiting for a slow client.
  */
 import type { Socket } from 'node:net';
+import tls from 'node:tls';
 import type { Logger } from '../core/log.js';
 import { describeError, MayastorError } from '../core/errors.js';
 import { BdevErrors } from '../bdev/errors.js';
@@ -85,8 +86,16 @@ export interface ServerCounters {
 }
 
 /** What a connection needs from the server that accepted it. */
+/** TLS for the whole server ("FORCEDTLS": nothing but STARTTLS and ABORT before TLS). */
+export interface ServerTls {
+  secureContext: tls.SecureContext;
+  /** Require a client certificate signed by the configured CA. */
+  requestCert: boolean;
+}
+
 export interface ConnectionContext {
   readonly log: Logger;
+  readonly tls: ServerTls | undefined;
   readonly limits: ConnectionLimits;
   readonly counters: ServerCounters;
   readonly shuttingDown: boolean;
@@ -151,6 +160,7 @@ export class NbdConnection {
   private optCount = 0;
   private noZeroes = false;
   private structured = false;
+  private tlsActive = false;
   private blockSizeAgreed = false;
   private misalignWarned = false;
   private exp: NbdExport | undefined;
@@ -180,7 +190,7 @@ export class NbdConnection {
   readonly stats = { requests: 0, bytesRead: 0, bytesWritten: 0, errors: 0 };
 
   constructor(
-    private readonly socket: Socket,
+    private socket: Socket,
     private readonly ctx: ConnectionContext,
   ) {
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
@@ -207,20 +217,9 @@ export class NbdConnection {
     const s = this.socket;
     s.setNoDelay(true);
     s.setKeepAlive(true, 30_000);
-    s.on('data', (chunk: Buffer) => {
-      if (this.phase === Phase.Closed || this.discReceived) return;
-      this.q.push(chunk);
-      this.process();
-    });
-    s.on('end', () => this.onEnd());
+    // Errors of the TCP socket are reported here even after TLS is layered on top of it.
     s.on('error', (e) => this.log.debug({ err: describeError(e) }, 'socket error'));
-    s.on('close', () => this.onClose());
-    s.on('drain', () => {
-      if (this.outBlocked) {
-        this.outBlocked = false;
-        this.process();
-      }
-    });
+    this.bind(s);
     this.handshakeTimer = setTimeout(() => {
       if (this.phase !== Phase.Transmission && this.phase !== Phase.Closed) {
         this.violation(`negotiation not finished within ${this.ctx.limits.handshakeTimeoutMs} ms`);
@@ -228,6 +227,35 @@ export class NbdConnection {
     }, this.ctx.limits.handshakeTimeoutMs);
     this.handshakeTimer.unref();
     s.write(encodeServerGreeting(HandshakeFlags.FIXED_NEWSTYLE | HandshakeFlags.NO_ZEROES));
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.phase === Phase.Closed || this.discReceived) return;
+    this.q.push(chunk);
+    this.process();
+  };
+  private readonly onEndCb = (): void => this.onEnd();
+  private readonly onCloseCb = (): void => this.onClose();
+  private readonly onDrain = (): void => {
+    if (this.outBlocked) {
+      this.outBlocked = false;
+      this.process();
+    }
+  };
+
+  /** Read from and track `s`: the TCP socket, or the TLS socket after STARTTLS. */
+  private bind(s: Socket): void {
+    s.on('data', this.onData);
+    s.on('end', this.onEndCb);
+    s.on('close', this.onCloseCb);
+    s.on('drain', this.onDrain);
+  }
+
+  private unbind(s: Socket): void {
+    s.off('data', this.onData);
+    s.off('end', this.onEndCb);
+    s.off('close', this.onCloseCb);
+    s.off('drain', this.onDrain);
   }
 
   /**
@@ -313,8 +341,12 @@ export class NbdConnection {
     }
   }
 
+  private closedDone = false;
+
   private onClose(): void {
-    if (this.phase !== Phase.Closed) this.phase = Phase.Closed;
+    if (this.closedDone) return;
+    this.closedDone = true;
+    this.phase = Phase.Closed;
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     this.q.clear();
     this.out = [];
@@ -421,6 +453,14 @@ export class NbdConnection {
     if (this.shutdown || this.ctx.shuttingDown) {
       return this.sendOptionError(opt, Rep.ERR_SHUTDOWN, 'server is shutting down');
     }
+    if (opt === Opt.STARTTLS) return this.optStartTls(data);
+    if (this.ctx.tls && !this.tlsActive) {
+      return this.sendOptionError(
+        opt,
+        Rep.ERR_TLS_REQD,
+        'this server requires TLS: send NBD_OPT_STARTTLS first',
+      );
+    }
     switch (opt) {
       case Opt.LIST: {
         if (data.length !== 0)
@@ -445,15 +485,57 @@ export class NbdConnection {
       case Opt.INFO:
       case Opt.GO:
         return this.optInfoGo(opt, data);
-      case Opt.STARTTLS:
-        return this.sendOptionError(opt, Rep.ERR_UNSUP, 'TLS is not supported by this server');
       default:
         // Includes the metadata-context options: no NBD_CMD_BLOCK_STATUS here (docs/nbd.md).
         return this.sendOptionError(opt, Rep.ERR_UNSUP, `option ${name} is not supported`);
     }
   }
 
+  private optStartTls(data: Buffer): void {
+    const opt = Opt.STARTTLS;
+    const conf = this.ctx.tls;
+    if (!conf) return this.sendOptionError(opt, Rep.ERR_UNSUP, 'TLS is not configured on this server');
+    if (this.tlsActive) return this.sendOptionError(opt, Rep.ERR_INVALID, 'TLS is already active');
+    if (data.length !== 0)
+      return this.sendOptionError(opt, Rep.ERR_INVALID, 'NBD_OPT_STARTTLS takes no data');
+    if (this.q.length > 0) {
+      // The client must wait for our reply before its TLS handshake: anything here is neither.
+      this.violation('data sent after NBD_OPT_STARTTLS before the reply');
+      return;
+    }
+    this.sendOption(opt, Rep.ACK);
+    const raw = this.socket;
+    this.unbind(raw);
+    const ts = new tls.TLSSocket(raw, {
+      isServer: true,
+      secureContext: conf.secureContext,
+      requestCert: conf.requestCert,
+      rejectUnauthorized: conf.requestCert,
+    });
+    ts.on('error', (e) => {
+      this.log.warn({ err: describeError(e) }, 'TLS failed; closing connection');
+      this.close();
+    });
+    ts.once('secure', () => {
+      const peer = ts.getPeerCertificate();
+      this.log.debug(
+        { protocol: ts.getProtocol(), cipher: ts.getCipher().name, clientCert: peer?.subject?.CN },
+        'TLS established',
+      );
+    });
+    this.socket = ts;
+    this.tlsActive = true;
+    // The spec: nothing negotiated before STARTTLS survives it.
+    this.structured = false;
+    this.bind(ts);
+  }
+
   private optExportName(data: Buffer): void {
+    if (this.ctx.tls && !this.tlsActive) {
+      // NBD_OPT_EXPORT_NAME cannot carry an error: the spec says to terminate the session.
+      this.violation('NBD_OPT_EXPORT_NAME before TLS on a server that requires TLS');
+      return;
+    }
     const name = data.toString('utf8');
     const exp = this.shutdown || this.ctx.shuttingDown ? undefined : this.ctx.lookup(name);
     if (!exp) {

@@ -12,6 +12,7 @@
  * `removeExport`/`close` resolved, at which point no request of ours is running on them.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { silentLogger, type Logger } from '../core/log.js';
 import { invalidArgument } from '../core/errors.js';
 import type { BlockDevice } from '../bdev/types.js';
@@ -22,6 +23,7 @@ import {
   type ConnectionLimits,
   type NbdExport,
   type ServerCounters,
+  type ServerTls,
 } from './connection.js';
 import { nbdError, NbdErrors } from './errors.js';
 import { DEFAULT_MAX_PAYLOAD, MAX_STRING_LEN } from './protocol.js';
@@ -56,6 +58,11 @@ export interface NbdServerOptions {
   handshakeTimeoutMs?: number;
   /** Options allowed per negotiation. Default 4096. */
   maxOptions?: number;
+  /**
+   * Require TLS (NBD_OPT_STARTTLS) of every client: PEM certificate chain and key of the server;
+   * with `ca`, clients must also present a certificate signed by it.
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer; ca?: string | Buffer };
 }
 
 export interface ListenOptions {
@@ -97,6 +104,7 @@ export class NbdServer {
     protocolViolations: 0,
   };
   private readonly ctx: ConnectionContext;
+  private readonly tls: ServerTls | undefined;
 
   constructor(options: NbdServerOptions = {}) {
     this.log = options.log ?? silentLogger();
@@ -117,10 +125,26 @@ export class NbdServer {
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 30_000,
     };
     this.maxConnections = options.maxConnections ?? 1024;
+    if (options.tls) {
+      try {
+        this.tls = {
+          secureContext: tls.createSecureContext({
+            cert: options.tls.cert,
+            key: options.tls.key,
+            ca: options.tls.ca,
+            minVersion: 'TLSv1.2',
+          }),
+          requestCert: options.tls.ca !== undefined,
+        };
+      } catch (e) {
+        throw invalidArgument(`NBD TLS: cannot use the certificate or key: ${(e as Error).message}`);
+      }
+    }
     // The context hands connections exactly what they need, without exposing the server.
     const isStopping = (): boolean => this.stopping;
     this.ctx = {
       log: this.log,
+      tls: this.tls,
       limits: this.limits,
       counters: this.counters,
       get shuttingDown() {
@@ -233,7 +257,14 @@ export class NbdServer {
         server.removeAllListeners('error');
         server.on('error', (e) => this.log.error({ err: e.message }, 'NBD listener error'));
         const addr = server.address() as net.AddressInfo;
-        this.log.info({ address: addr.address, port: addr.port }, 'NBD server listening');
+        this.log.info(
+          {
+            address: addr.address,
+            port: addr.port,
+            tls: this.tls ? (this.tls.requestCert ? 'client-cert' : 'required') : 'off',
+          },
+          'NBD server listening',
+        );
         resolve(addr);
       });
     });

@@ -10,7 +10,7 @@ import os from 'node:os';
 import { MallocDevice } from '../../src/bdev/index.js';
 import { NbdServer } from '../../src/nbd/server.js';
 import { patternBuffer } from '../helpers/tmp.js';
-import { randomFile, run, runOk, sha256File, startExport, type ExportProcess } from './util.js';
+import { makeTlsFiles, randomFile, run, runOk, sha256File, startExport, type ExportProcess } from './util.js';
 
 const MiB = 1024 * 1024;
 
@@ -188,6 +188,53 @@ describe('several exports on one port (library), and read-only exports (CLI)', (
       assert.equal(r.code, 0, r.stderr);
     } finally {
       assert.equal((await ex.proc.stop()).code, 0);
+    }
+  });
+});
+
+describe('TLS (`--nbd-tls-cert/--nbd-tls-key [--nbd-tls-ca]`) with libnbd clients', () => {
+  test('nbdinfo and an nbdcopy round trip over nbds://; plain clients are refused', async (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nbd-tls-'));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const f = makeTlsFiles(dir);
+    const ex = await startExport(
+      'malloc:///sec?size_mb=16',
+      ['--nbd-tls-cert', f.serverCert, '--nbd-tls-key', f.serverKey],
+      'sec',
+    );
+    try {
+      const uri = `nbds://127.0.0.1:${ex.port}/sec?tls-certificates=${f.libnbdDir}`;
+      const info = await runOk('nbdinfo', [uri]);
+      assert.match(info.stdout, /with TLS/);
+      const src = path.join(dir, 'src.img');
+      const out = path.join(dir, 'out.img');
+      randomFile(src, 16 * MiB);
+      await runOk('nbdcopy', [src, uri]);
+      await runOk('nbdcopy', [uri, out]);
+      assert.equal(sha256File(out), sha256File(src));
+      const plain = await run('nbdinfo', [ex.uri]);
+      assert.notEqual(plain.code, 0, 'a client without TLS gets nothing');
+    } finally {
+      assert.equal((await ex.proc.stop()).code, 0, ex.proc.output());
+    }
+  });
+
+  test('with --nbd-tls-ca only clients holding a certificate signed by it get in', async (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nbd-tls-'));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const f = makeTlsFiles(dir);
+    const ex = await startExport(
+      'malloc:///sec?size_mb=16',
+      ['--nbd-tls-cert', f.serverCert, '--nbd-tls-key', f.serverKey, '--nbd-tls-ca', f.clientCert],
+      'sec',
+    );
+    try {
+      const anon = await run('nbdinfo', [`nbds://127.0.0.1:${ex.port}/sec?tls-certificates=${f.libnbdDir}`]);
+      assert.notEqual(anon.code, 0);
+      await ex.proc.waitFor(/TLS failed; closing connection/);
+      await runOk('nbdinfo', [`nbds://127.0.0.1:${ex.port}/sec?tls-certificates=${f.libnbdClientDir}`]);
+    } finally {
+      assert.equal((await ex.proc.stop()).code, 0, ex.proc.output());
     }
   });
 });

@@ -32,6 +32,7 @@ import {
 import { isMayastorError } from '../../src/core/errors.js';
 import { patternBuffer, tmpDir, sparseFile } from '../helpers/tmp.js';
 import { RawClient, u32 } from './raw-client.js';
+import { makeTlsFiles } from './util.js';
 
 type Ctx = { after: (fn: () => unknown) => void };
 
@@ -595,6 +596,67 @@ describe('server lifecycle and access', () => {
     });
     const ok = await RawClient.open(port2, 'd');
     ok.client.destroy();
+  });
+
+  test('TLS required: only STARTTLS and ABORT before it, then a full session inside TLS', async (t) => {
+    const files = makeTlsFiles(tmpDir(t));
+    const ca = fs.readFileSync(files.serverCert);
+    const { server, port } = await startServer(t, [{ name: 'd', dev: malloc() }], {
+      tls: { cert: ca, key: fs.readFileSync(files.serverKey) },
+    });
+    const c = await RawClient.handshake(port);
+    for (const opt of [Opt.LIST, Opt.STRUCTURED_REPLY, Opt.INFO, 999]) {
+      const data = opt === Opt.INFO ? encodeInfoRequest('d', []) : undefined;
+      assert.equal((await c.option(opt, data))[0]!.type, Rep.ERR_TLS_REQD, `option ${opt}`);
+    }
+    await assert.rejects(c.go('d'), (e: Error & { reply?: number }) => e.reply === Rep.ERR_TLS_REQD);
+    assert.equal((await c.option(Opt.STARTTLS, Buffer.from('x')))[0]!.type, Rep.ERR_INVALID);
+    assert.equal((await c.option(Opt.STARTTLS))[0]!.type, Rep.ACK);
+    const ts = await c.startTls({ ca, servername: 'localhost' });
+    assert.equal(ts.authorized, true);
+    assert.equal((await c.option(Opt.STARTTLS))[0]!.type, Rep.ERR_INVALID, 'TLS is already on');
+    assert.equal((await c.option(Opt.STRUCTURED_REPLY))[0]!.type, Rep.ACK);
+    c.structured = true;
+    const info = await c.go('d');
+    assert.ok(info.flags & TF.SEND_DF);
+    await c.write(4096, patternBuffer(65536, 9));
+    assert.deepEqual(await c.readData(4096, 65536), patternBuffer(65536, 9));
+    c.disconnect();
+    await c.closed;
+
+    // NBD_OPT_EXPORT_NAME cannot be refused politely: without TLS it ends the session.
+    const before = server.counters.protocolViolations;
+    const p = await RawClient.handshake(port);
+    p.send(encodeOption(Opt.EXPORT_NAME, Buffer.from('d')));
+    await p.closed;
+    assert.equal(server.counters.protocolViolations, before + 1);
+  });
+
+  test('TLS with client certificates: a client without a trusted one fails the handshake', async (t) => {
+    const files = makeTlsFiles(tmpDir(t));
+    const ca = fs.readFileSync(files.serverCert);
+    const { port } = await startServer(t, [{ name: 'd', dev: malloc() }], {
+      tls: { cert: ca, key: fs.readFileSync(files.serverKey), ca: fs.readFileSync(files.clientCert) },
+    });
+    const anon = await RawClient.handshake(port);
+    assert.equal((await anon.option(Opt.STARTTLS))[0]!.type, Rep.ACK);
+    // TLS 1.3 reports the refused client certificate after the client's side of the handshake.
+    await assert.rejects(async () => {
+      await anon.startTls({ ca, servername: 'localhost' });
+      await anon.option(Opt.LIST);
+    });
+    await anon.closed;
+    const c = await RawClient.handshake(port);
+    assert.equal((await c.option(Opt.STARTTLS))[0]!.type, Rep.ACK);
+    await c.startTls({
+      ca,
+      servername: 'localhost',
+      cert: fs.readFileSync(files.clientCert),
+      key: fs.readFileSync(files.clientKey),
+    });
+    await c.go('d');
+    await c.write(0, Buffer.alloc(512, 3));
+    c.destroy();
   });
 
   test('AllowList matches IPv4, IPv6 and IPv4-mapped addresses, and rejects nonsense', () => {

@@ -4,6 +4,7 @@
  * real-client tests use nbdinfo, nbdcopy, qemu-img, fio and the kernel instead.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import {
   Cmd,
   ClientFlags,
@@ -55,13 +56,15 @@ export class RawClient {
   structured = false;
   private nextHandle = 1n;
 
-  private constructor(readonly socket: net.Socket) {
+  private readonly onData = (d: Buffer): void => {
+    this.chunks.push(d);
+    this.buffered += d.length;
+    this.waiter?.();
+  };
+
+  private constructor(public socket: net.Socket) {
     socket.setNoDelay(true);
-    socket.on('data', (d: Buffer) => {
-      this.chunks.push(d);
-      this.buffered += d.length;
-      this.waiter?.();
-    });
+    socket.on('data', this.onData);
     this.closed = new Promise((resolve) => {
       socket.on('close', () => {
         this.ended = true;
@@ -105,6 +108,22 @@ export class RawClient {
     }
     const info = await c.go(name);
     return { client: c, info };
+  }
+
+  /** After the server acknowledged NBD_OPT_STARTTLS: run the TLS handshake on this connection. */
+  async startTls(options: tls.ConnectionOptions): Promise<tls.TLSSocket> {
+    const raw = this.socket;
+    raw.off('data', this.onData);
+    const ts = tls.connect({ ...options, socket: raw });
+    ts.on('error', () => {});
+    await new Promise<void>((resolve, reject) => {
+      ts.once('secureConnect', () => resolve());
+      ts.once('error', reject);
+      ts.once('close', () => reject(new Error('closed during the TLS handshake')));
+    });
+    ts.on('data', this.onData);
+    this.socket = ts;
+    return ts;
   }
 
   get isClosed(): boolean {

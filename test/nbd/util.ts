@@ -1,8 +1,9 @@
 /** Helpers for the NBD tests: running external clients and the `export` command. */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { freePort, startCli, type RunningProcess } from '../helpers/proc.js';
 
 export interface RunResult {
@@ -73,4 +74,58 @@ export function randomFile(path: string, size: number): void {
 
 export function sha256File(path: string): string {
   return crypto.createHash('sha256').update(fs.readFileSync(path)).digest('hex');
+}
+
+export interface TlsFiles {
+  serverCert: string;
+  serverKey: string;
+  clientCert: string;
+  clientKey: string;
+  /** libnbd certificate directories (tls-certificates=DIR): the CA only, and CA + client cert. */
+  libnbdDir: string;
+  libnbdClientDir: string;
+}
+
+/** A self-signed server certificate for 127.0.0.1/localhost and a self-signed client certificate. */
+export function makeTlsFiles(dir: string): TlsFiles {
+  const gen = (key: string, cert: string, subject: string, extra: string[]) =>
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '2',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-subj',
+        subject,
+        ...extra,
+      ],
+      { stdio: 'ignore' },
+    );
+  const f: TlsFiles = {
+    serverCert: path.join(dir, 'server-cert.pem'),
+    serverKey: path.join(dir, 'server-key.pem'),
+    clientCert: path.join(dir, 'client-cert.pem'),
+    clientKey: path.join(dir, 'client-key.pem'),
+    libnbdDir: path.join(dir, 'libnbd'),
+    libnbdClientDir: path.join(dir, 'libnbd-client'),
+  };
+  gen(f.serverKey, f.serverCert, '/CN=localhost', ['-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost']);
+  gen(f.clientKey, f.clientCert, '/CN=nbd-test-client', []);
+  for (const d of [f.libnbdDir, f.libnbdClientDir]) {
+    fs.mkdirSync(d);
+    fs.copyFileSync(f.serverCert, path.join(d, 'ca-cert.pem'));
+  }
+  fs.copyFileSync(f.clientCert, path.join(f.libnbdClientDir, 'client-cert.pem'));
+  fs.copyFileSync(f.clientKey, path.join(f.libnbdClientDir, 'client-key.pem'));
+  return f;
 }

@@ -2,6 +2,7 @@
 # Guest side of test/nbd/kernel.test.ts: the Linux kernel's NBD client against our server.
 #   NBD_PORT/NBD_NAME    file-backed export with 4 KiB blocks: ext4, two connections, fstrim
 #   NBD_PORT2/NBD_NAME2  RAM export with 512-byte blocks: raw direct I/O with fio verify, discard
+#   NBD_PORT3/NBD_NAME3  RAM export requiring TLS (CA in /vm-test/files/ca-cert.pem)
 set -euo pipefail
 step() { echo "--- $* (t=$(cut -d' ' -f1 /proc/uptime)s)"; }
 
@@ -47,4 +48,12 @@ blkdiscard -o 1048576 -l 1048576 /dev/nbd1
 nonzero=$(dd if=/dev/nbd1 bs=1M skip=1 count=1 iflag=direct status=none | tr -d '\000' | wc -c)
 [ "$nonzero" -eq 0 ] || { echo "discarded range is not zero ($nonzero bytes)"; exit 1; }
 nbd-client -d /dev/nbd1
+
+step "nbd-client over TLS to $NBD_NAME3: write and read back 8 MiB"
+nbd-client "$VM_HOST_IP" "$NBD_PORT3" /dev/nbd2 -N "$NBD_NAME3" -x -A /vm-test/files/ca-cert.pem -H localhost
+dd if=/dev/urandom of=/tmp/tls.in bs=1M count=8 status=none
+dd if=/tmp/tls.in of=/dev/nbd2 bs=1M oflag=direct status=none
+dd if=/dev/nbd2 of=/tmp/tls.out bs=1M count=8 iflag=direct status=none
+cmp /tmp/tls.in /tmp/tls.out && echo "TLS data: identical"
+nbd-client -d /dev/nbd2
 echo "NBD KERNEL OK"
