@@ -138,8 +138,10 @@ export function firmwareSlotLog(firmwareRevision: string): Buffer {
 export const TrType = { TCP: 3 } as const;
 export const AdrFam = { IPv4: 1, IPv6: 2 } as const;
 export const SubType = { Referral: 1, Nvme: 2, CurrentDiscovery: 3 } as const;
-/** TREQ: secure channel not required; the controller supports disabling SQ flow control. */
-export const TREQ_NOT_REQUIRED = 0x02;
+/**
+ * TREQ: secure channel not specified, SQ flow control may be disabled (libnvme then connects
+ * with disable_sqflow, and reads complete with C2HData SUCCESS, one PDU fewer per read).
+ */
 export const TREQ_DISABLE_SQFLOW = 0x04;
 /** The admin queue size hosts should use (NVME_AQ_DEPTH). */
 export const ASQSZ = 32;
@@ -163,7 +165,7 @@ export function discoveryLog(genctr: bigint, entries: readonly DiscoveryEntry[])
     b[o] = TrType.TCP;
     b[o + 1] = e.adrfam;
     b[o + 2] = e.subtype;
-    b[o + 3] = TREQ_NOT_REQUIRED | TREQ_DISABLE_SQFLOW;
+    b[o + 3] = TREQ_DISABLE_SQFLOW; // secure channel not specified, as nvmet does
     b.writeUInt16LE(e.portid, o + 4);
     b.writeUInt16LE(0xffff, o + 6); // CNTLID: dynamic controller model
     b.writeUInt16LE(ASQSZ, o + 8);

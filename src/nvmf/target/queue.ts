@@ -641,7 +641,9 @@ export class TcpQueue {
     const ns = this.nsFor(cmd);
     if (!ns) return St.INVALID_NS;
     const nr = (cmd.sqe.readUInt32LE(40) & 0xff) + 1;
-    if (len !== nr * 16) return St.SGL_LENGTH_INVALID;
+    // The Linux host always transfers a buffer sized for 256 ranges (some devices read that
+    // much whatever NR says), so the data may be longer than the ranges, never shorter.
+    if (len < nr * 16 || len > this.t.limits.maxIoSize) return St.SGL_LENGTH_INVALID;
     cmd.ns = ns;
     return St.SUCCESS;
   }
@@ -662,7 +664,8 @@ export class TcpQueue {
     const dev = ns.dev;
     const ranges: Array<[number, number]> = [];
     const d = cmd.data!;
-    for (let off = 0; off < d.length; off += 16) {
+    const end = ((cmd.sqe.readUInt32LE(40) & 0xff) + 1) * 16;
+    for (let off = 0; off < end; off += 16) {
       const nlb = d.readUInt32LE(off + 4);
       const slba = d.readUInt32LE(off + 8) + d.readUInt32LE(off + 12) * 2 ** 32;
       if (nlb === 0) continue;

@@ -379,11 +379,13 @@ test('flush, FUA, write zeroes (with and without deallocate), dataset management
     0,
   );
   assert.ok(!(await readCmd(q, 0, 8)).data!.every((b) => b === 0), 'no AD: data stays');
-  assert.equal(
-    (await q.command({ opc: IoOpc.DatasetManagement, nsid: 1, cdw: { 10: 1, 11: 4 } }, { dataOut: ranges }))
-      .status,
-    0,
-  );
+  // As the Linux host sends it: room for 256 ranges, NR says how many are valid.
+  const linuxStyle = Buffer.alloc(4096, 0xff);
+  ranges.copy(linuxStyle);
+  const dsm = (nr: number, data: Buffer) =>
+    q.command({ opc: IoOpc.DatasetManagement, nsid: 1, cdw: { 10: nr - 1, 11: 4 } }, { dataOut: data });
+  assert.equal((await dsm(2, linuxStyle)).status, 0);
+  assert.equal((await dsm(3, ranges)).status, G(GenericSc.DataSglLengthInvalid), 'fewer bytes than ranges');
   assert.ok(
     (await readCmd(q, 0, 8)).data!.every((b) => b === 0),
     'deallocated ranges read zeros',
@@ -803,7 +805,7 @@ test(
           trtype: 3,
           adrfam: 1,
           subtype: 2,
-          treq: 0x06,
+          treq: 0x04,
           cntlid: 0xffff,
           asqsz: 32,
           trsvcid: String(port),
