@@ -103,9 +103,11 @@ export class Cmd {
     /** Index in the queue's command table; also the R2T transfer tag. */
     readonly slot: number,
   ) {
-    this.ioOk = () => q.ioDone(this);
-    this.readOk = () => q.readDone(this);
-    this.ioErr = (e: unknown) => q.ioFailed(this, e);
+    // A throw in here would surface as an unhandled rejection and take the process down:
+    // contain it to this connection.
+    this.ioOk = () => q.guard(() => q.ioDone(this));
+    this.readOk = () => q.guard(() => q.readDone(this));
+    this.ioErr = (e: unknown) => q.guard(() => q.ioFailed(this, e));
   }
 }
 
@@ -183,6 +185,16 @@ export class TcpQueue {
 
   describe(): string {
     return this.ctrl ? `${this.ctrl.describe()} qid ${this.qid}` : `unconnected queue from ${this.remote}`;
+  }
+
+  /** Run a completion; an unexpected exception closes this connection instead of the process. */
+  guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.log.error({ queue: this.describe(), err: describeError(e) }, 'internal error in a completion');
+      this.close('internal error', 'error');
+    }
   }
 
   // ---------------------------------------------------------------- receive

@@ -25,6 +25,7 @@ import {
   type Pdu,
   type SqeFields,
   type Digests,
+  type R2THeader,
 } from '../../../src/nvmf/pdu.js';
 import {
   PduType,
@@ -109,6 +110,8 @@ export class RawHost {
   private isClosed = false;
   /** Unsolicited PDUs worth asserting on (R2T for unknown commands etc.). */
   readonly oddities: string[] = [];
+  /** R2Ts for commands sent with write() rather than command(), for tests that answer them by hand. */
+  readonly unsolicitedR2T: R2THeader[] = [];
 
   private constructor(readonly socket: net.Socket) {
     this.reader = new PduReader((p) => this.onPdu(p), {
@@ -214,7 +217,10 @@ export class RawHost {
       case PduType.R2T: {
         const r = decodeR2T(p.header);
         const pend = this.pending.get(r.cccid);
-        if (!pend || !pend.dataOut) return void this.oddities.push(`R2T for unknown cid ${r.cccid}`);
+        if (!pend || !pend.dataOut) {
+          this.unsolicitedR2T.push(r);
+          return void this.oddities.push(`R2T for unknown cid ${r.cccid}`);
+        }
         const chunk = Math.min(pend.h2cChunk ?? this.icresp.maxh2cdata, this.icresp.maxh2cdata);
         for (let off = r.r2to; off < r.r2to + r.r2tl; off += chunk) {
           const n = Math.min(chunk, r.r2to + r.r2tl - off);
