@@ -528,6 +528,7 @@ export class TcpQueue {
           cntlid: ctrl.cntlid,
           kato: ctrl.katoMs,
           digests: { header: this.hdgst, data: this.ddgst },
+          sqFlowControl: !this.sqflowDisabled,
         },
         subsys.isDiscovery ? 'discovery controller created' : 'controller created',
       );

@@ -22,6 +22,19 @@ const PRELUDE = `
 set -euo pipefail
 step() { echo "--- $* (t=$(cut -d' ' -f1 /proc/uptime)s)"; }
 wait_dev() { for _ in $(seq 100); do [ -b "$1" ] && return 0; sleep 0.1; done; echo "no $1"; return 1; }
+# The namespace's block device, found by its UUID (instance numbers depend on what else connected).
+# (nvmeXcYnZ are the hidden per-path devices of native multipath, not block devices in /dev.)
+find_ns() {
+  for _ in $(seq 100); do
+    for w in /sys/block/nvme*n*/wwid; do
+      d=\${w%/wwid}; d=\${d##*/}
+      case $d in *c*) continue ;; esac
+      grep -q "$1" "$w" 2>/dev/null && [ -b "/dev/$d" ] && { echo "/dev/$d"; return 0; }
+    done
+    sleep 0.1
+  done
+  echo "no namespace with $1" >&2; return 1
+}
 wait_gone() { for _ in $(seq 100); do [ -b "$1" ] || return 0; sleep 0.1; done; echo "$1 still there"; return 1; }
 `;
 
@@ -113,6 +126,15 @@ grep -E "IOPS|err=" /tmp/fio2.txt
 grep -q "err= 0" /tmp/fio2.txt
 nvme disconnect -n ${NQN}
 wait_gone /dev/nvme0n1
+step "connect-all from the discovery log (TREQ lets the host disable SQ flow control)"
+nvme connect-all $A --hostnqn ${HOSTNQN}
+DEV=$(find_ns ${UUID})
+echo "connect-all brought up $DEV"
+fio --name=sqflow --filename=$DEV --rw=randrw --bs=4k --ioengine=libaio --direct=1 --iodepth=16 \
+    --size=16M --offset=192M --verify=crc32c --verify_fatal=1 --do_verify=1 --eta=never --output=/tmp/fio3.txt || { cat /tmp/fio3.txt; exit 1; }
+grep -q "err= 0" /tmp/fio3.txt
+nvme disconnect -n ${NQN}
+wait_gone $DEV
 if dmesg | grep -iE "error|timeout|fail|reset|reconnect|warn|call trace"; then echo "KERNEL REPORTED ERRORS"; exit 1; fi
 echo "KERNEL E2E OK"
 `;
@@ -134,6 +156,19 @@ echo "KERNEL E2E OK"
     const warnings = targetWarnings(exp).filter((l) => !l.includes('not on the allow list'));
     assert.deepEqual(warnings, []);
     assert.ok(targetWarnings(exp).some((l) => l.includes('not on the allow list')));
+    // connect-all followed the discovery log's TREQ and disabled SQ flow control: reads came
+    // back as C2HData with SUCCESS, without a CapsuleResp.
+    assert.match(
+      exp.output(),
+      /"msg":"controller created"[^\n]*|"sqFlowControl":false[^\n]*"msg":"controller created"/,
+    );
+    assert.ok(
+      exp
+        .output()
+        .split('\n')
+        .some((l) => l.includes('"msg":"controller created"') && l.includes('"sqFlowControl":false')),
+      'a controller without SQ flow control',
+    );
   },
 );
 

@@ -1023,36 +1023,40 @@ test('stop() waits for device I/O in flight', T, async (t) => {
   assert.ok(back.equals(patternBuffer(512, 1)));
 });
 
-test('discovery without --advertise: a wildcard listener advertises the address the host used', T, async (t) => {
-  const target = new NvmfTarget({ log: testLogger() });
-  t.after(() => target.stop());
-  target.createSubsystem({ nqn: NQN }).addNamespace(mallocDev());
-  const { port } = await target.listen('0.0.0.0', 0);
-  let v6port: number | undefined;
-  try {
-    v6port = (await target.listen('::1', 0)).port;
-  } catch {
-    t.diagnostic('no IPv6 loopback here: IPv6 listener not checked');
-  }
-  const entries = async (host: string, p: number) => {
-    const c = await openController(p, { subnqn: DISCOVERY_NQN, host });
+test(
+  'discovery without --advertise: a wildcard listener advertises the address the host used',
+  T,
+  async (t) => {
+    const target = new NvmfTarget({ log: testLogger() });
+    t.after(() => target.stop());
+    target.createSubsystem({ nqn: NQN }).addNamespace(mallocDev());
+    const { port } = await target.listen('0.0.0.0', 0);
+    let v6port: number | undefined;
     try {
-      const head = (await getLogPage(c.admin, LogPage.Discovery, 1024)).data!;
-      const n = Number(head.readBigUInt64LE(8));
-      const all = (await getLogPage(c.admin, LogPage.Discovery, 1024 * (n + 1))).data!;
-      return [...Array(n).keys()].map((i) => {
-        const e = all.subarray(1024 * (i + 1));
-        const s = (o: number, len: number) => e.toString('latin1', o, o + len).replace(/\0+$/, '');
-        return { adrfam: e[1], portid: e.readUInt16LE(4), trsvcid: s(32, 32), traddr: s(512, 256) };
-      });
-    } finally {
-      c.close();
+      v6port = (await target.listen('::1', 0)).port;
+    } catch {
+      t.diagnostic('no IPv6 loopback here: IPv6 listener not checked');
     }
-  };
-  const seen = await entries('127.0.0.1', port);
-  assert.deepEqual(seen[0], { adrfam: 1, portid: 1, trsvcid: String(port), traddr: '127.0.0.1' });
-  if (v6port !== undefined) {
-    assert.deepEqual(seen[1], { adrfam: 2, portid: 2, trsvcid: String(v6port), traddr: '::1' });
-    assert.equal((await entries('::1', v6port)).length, 2);
-  }
-});
+    const entries = async (host: string, p: number) => {
+      const c = await openController(p, { subnqn: DISCOVERY_NQN, host });
+      try {
+        const head = (await getLogPage(c.admin, LogPage.Discovery, 1024)).data!;
+        const n = Number(head.readBigUInt64LE(8));
+        const all = (await getLogPage(c.admin, LogPage.Discovery, 1024 * (n + 1))).data!;
+        return [...Array(n).keys()].map((i) => {
+          const e = all.subarray(1024 * (i + 1));
+          const s = (o: number, len: number) => e.toString('latin1', o, o + len).replace(/\0+$/, '');
+          return { adrfam: e[1], portid: e.readUInt16LE(4), trsvcid: s(32, 32), traddr: s(512, 256) };
+        });
+      } finally {
+        c.close();
+      }
+    };
+    const seen = await entries('127.0.0.1', port);
+    assert.deepEqual(seen[0], { adrfam: 1, portid: 1, trsvcid: String(port), traddr: '127.0.0.1' });
+    if (v6port !== undefined) {
+      assert.deepEqual(seen[1], { adrfam: 2, portid: 2, trsvcid: String(v6port), traddr: '::1' });
+      assert.equal((await entries('::1', v6port)).length, 2);
+    }
+  },
+);
