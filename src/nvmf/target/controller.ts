@@ -5,6 +5,7 @@
  * error log, and the keep-alive timer that tears the association down when the host goes
  * silent.
  */
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../core/log.js';
 import { describeError } from '../../core/errors.js';
 import { AdminOpc, Feature, LogPage, NVME_VERSION_1_4, Prop } from '../spec.js';
@@ -67,7 +68,8 @@ export class Controller implements SubsystemListener {
   volatileWriteCache = true;
   private aec = 0;
   private readonly ioQueues = new Map<number, TcpQueue>();
-  private lastSeen = Date.now();
+  /** Monotonic time (ms) of the host's last command: a wall-clock step must not expire a host. */
+  private lastSeen = performance.now();
   private kaTimer: NodeJS.Timeout | undefined;
   private readonly aerWaiting: Cmd[] = [];
   private readonly events: number[] = [];
@@ -123,7 +125,7 @@ export class Controller implements SubsystemListener {
 
   /** Any command from the host counts as a sign of life. */
   touch(): void {
-    this.lastSeen = Date.now();
+    this.lastSeen = performance.now();
   }
 
   // ---------------------------------------------------------------- keep-alive
@@ -144,7 +146,7 @@ export class Controller implements SubsystemListener {
     const check = () => {
       this.kaTimer = undefined;
       if (this.destroyed) return;
-      const idle = Date.now() - this.lastSeen;
+      const idle = performance.now() - this.lastSeen;
       if (idle >= deadline) {
         this.t.stats.keepAliveTimeouts++;
         this.csts |= CSTS_CFS;

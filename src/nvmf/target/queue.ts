@@ -130,7 +130,7 @@ export class TcpQueue {
   private readonly slots: Cmd[] = [];
   private readonly freeSlots: number[] = [];
   private readonly byCid = new Map<number, Cmd>();
-  private outq: Buffer[] = [];
+  private readonly outq: Buffer[] = [];
   private outRelease: Buffer[] = [];
   private flushScheduled = false;
   private paused = false;
@@ -860,24 +860,30 @@ export class TcpQueue {
     this.flushScheduled = false;
     const q = this.outq;
     if (q.length === 0) return;
-    const rel = this.outRelease;
-    this.outq = [];
-    this.outRelease = [];
+    // Buffers to return to the pool once written; a new list only for batches that have some.
+    let rel: Buffer[] | undefined;
+    if (this.outRelease.length > 0) {
+      rel = this.outRelease;
+      this.outRelease = [];
+    }
     const s = this.socket;
     if (s.destroyed || !s.writable) {
-      for (const b of rel) this.t.pool.put(b);
+      q.length = 0;
+      if (rel) for (const b of rel) this.t.pool.put(b);
       return;
     }
     s.cork();
     const last = q.length - 1;
     for (let i = 0; i < last; i++) s.write(q[i]!);
-    if (rel.length > 0) {
+    if (rel) {
       const pool = this.t.pool;
+      const done = rel;
       s.write(q[last]!, () => {
-        for (const b of rel) pool.put(b);
+        for (const b of done) pool.put(b);
       });
     } else s.write(q[last]!);
     s.uncork();
+    q.length = 0; // the socket holds its own references now
     if (!this.paused && s.writableLength > SEND_BACKLOG_PAUSE && this.state !== ST_CLOSED) {
       this.paused = true;
       s.pause();
