@@ -311,6 +311,8 @@ export class RawHost {
     cattr?: number;
     recfmt?: number;
     data?: Buffer;
+    /** Send the 1 KiB of Connect data in the capsule (default) or on the target's R2T. */
+    inCapsule?: boolean;
   }): Promise<Completion> {
     const d =
       a.data ??
@@ -320,7 +322,7 @@ export class RawHost {
         ...fabricsSqe(FabricsType.Connect),
         cdw: { 10: (a.recfmt ?? 0) | (a.qid << 16), 11: a.sqsize | ((a.cattr ?? 0) << 16), 12: a.kato ?? 0 },
       },
-      { dataOut: d },
+      { dataOut: d, inCapsule: a.inCapsule ?? true },
     );
   }
 
