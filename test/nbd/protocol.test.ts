@@ -673,7 +673,7 @@ describe('server lifecycle and access', () => {
     for (const bad of ['10.0.0.0/33', 'host.example', '10.0.0.0/x', '::/129']) {
       assert.throws(
         () => new AllowList([bad]),
-        (e) => isMayastorError(e, 'ADDRESS_INVALID'),
+        (e) => isMayastorError(e, 'NBD_ADDRESS_INVALID'),
         bad,
       );
     }

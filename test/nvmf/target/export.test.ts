@@ -117,7 +117,7 @@ test('export --allow-host and --nqn: only the listed hosts connect', T, async (t
 
 test('export argument errors exit with status 2 and say what is wrong', T, async () => {
   const cases: Array<[string[], RegExp, number]> = [
-    [['--nvmf', 'localhost:notaport'], /is not HOST:PORT/, 2],
+    [['--nvmf', 'localhost:notaport'], /expected HOST:PORT/, 2],
     [['--nvmf', '127.0.0.1:4420', '--nqn', 'not-an-nqn'], /not a valid NQN/, 2],
     [['--nvmf', '127.0.0.1:4420', '--allow-host', 'bad host'], /not a valid NQN/, 2],
     [['--allow-host', 'nqn.2014-08.org.example:a'], /--allow-host needs --nvmf/, 2],
