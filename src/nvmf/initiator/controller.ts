@@ -93,6 +93,8 @@ export interface ControllerStats {
   /** Successful re-establishments after a reset. */
   reconnects: number;
   reconnectAttempts: number;
+  /** Keep Alive commands completed. */
+  keepAlives: number;
   /** Per-queue counters summed over the live I/O queues (reset with each reconnect). */
   io: QueueStats;
 }
@@ -105,7 +107,7 @@ export interface ControllerEvents {
 
 export class NvmeTcpController extends EventEmitter<ControllerEvents> {
   readonly options: ResolvedOptions;
-  private readonly log: Logger;
+  readonly log: Logger;
   private st: ControllerState = 'connecting';
   private session: Session | undefined;
   /** Identity from the first connect; reconnects must find the same namespace. */
@@ -122,7 +124,8 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
   private kaTimer: NodeJS.Timeout | undefined;
   private kaInFlight = false;
   private closeRequested = false;
-  private readonly counters = { resets: 0, reconnects: 0, reconnectAttempts: 0 };
+  private readonly counters = { resets: 0, reconnects: 0, reconnectAttempts: 0, keepAlives: 0 };
+  private shutdownResult: 'clean' | 'forced' | undefined;
   /** Per-command limits derived from the controller and namespace. */
   maxTransferBytes = 0;
 
@@ -163,6 +166,14 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
     return this.lastErr;
   }
 
+  /**
+   * After close: 'clean' when the controller acknowledged a normal shutdown (CSTS.SHST
+   * complete), 'forced' when the connections were just dropped (controller unreachable).
+   */
+  get shutdownOutcome(): 'clean' | 'forced' | undefined {
+    return this.shutdownResult;
+  }
+
   get namespace(): NamespaceIdentity {
     return this.ns;
   }
@@ -199,11 +210,19 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
       dataDigestErrors: 0,
       staleDropped: 0,
       socketWrites: 0,
+      maxOutstanding: 0,
     };
     for (const q of this.session?.io ?? []) {
-      for (const k of Object.keys(io) as (keyof QueueStats)[]) io[k] += q.stats[k];
+      for (const k of Object.keys(io) as (keyof QueueStats)[]) {
+        io[k] = k === 'maxOutstanding' ? Math.max(io[k], q.stats[k]) : io[k] + q.stats[k];
+      }
     }
     return { ...this.counters, io };
+  }
+
+  /** Counters of each live I/O queue, in QID order. */
+  queueStats(): QueueStats[] {
+    return (this.session?.io ?? []).map((q) => ({ ...q.stats }));
   }
 
   /** Whether the namespace's deallocated blocks read as zeros and DSM is supported. */
@@ -258,14 +277,13 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
       const nq = Math.min(o.ioQueues, granted);
       let ioQueueSize = Math.min(o.queueSize, cap.maxQueueEntries);
       if (identity.maxcmd > 0) ioQueueSize = Math.min(ioQueueSize, identity.maxcmd + 1);
-      const inCapsule = Math.max(
-        0,
-        Math.min(identity.ioccszBytes - 64, o.inCapsuleDataSize ?? Number.MAX_SAFE_INTEGER),
-      );
+      // What the controller accepts in-capsule (IOCCSZ less the SQE), and what we use for writes.
+      const ctrlInCapsule = Math.max(0, identity.ioccszBytes - 64);
+      const inCapsule = Math.min(ctrlInCapsule, o.inCapsuleDataSize ?? Number.MAX_SAFE_INTEGER);
       const io = await Promise.all(
         Array.from({ length: nq }, async (_, i) => {
-          // Connect data always travels in-capsule; the real limit is set once connected.
-          const q = await this.openQueue(i + 1, ioQueueSize - 1, CONNECT_DATA_SIZE);
+          // Connect data goes in-capsule only if IOCCSZ allows it (else by R2T, as Linux does).
+          const q = await this.openQueue(i + 1, ioQueueSize - 1, ctrlInCapsule);
           queues.push(q);
           await this.fabricsConnect(q, i + 1, ioQueueSize, cntlid);
           q.inCapsuleMax = inCapsule;
@@ -610,6 +628,7 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
     this.admin(s.admin, AdminOpc.KeepAlive, 0, 0, 0, 0, 0, Dir.None, undefined).then(
       () => {
         this.kaInFlight = false;
+        this.counters.keepAlives++;
       },
       (e: unknown) => {
         this.kaInFlight = false;
@@ -953,6 +972,7 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
             limit,
             'CSTS.SHST = shutdown complete',
           );
+          this.shutdownResult = 'clean';
           this.log.info('NVMe-oF controller shut down cleanly');
         } catch (e) {
           this.log.warn(
@@ -963,6 +983,7 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
       }
       await s.admin.close(closed);
     }
+    this.shutdownResult ??= 'forced';
     this.st = 'closed';
     this.emit('state', 'closed', undefined);
   }

@@ -22,6 +22,7 @@ import {
   type ControllerStats,
 } from './controller.js';
 import { Dir } from './queue.js';
+import { isUnsupportedCommand } from './errors.js';
 import type { NvmfInitiatorOptions } from './options.js';
 
 /** Write Zeroes CDW12 bit 25: deallocate the blocks if the controller can (reads still return zeros). */
@@ -39,6 +40,9 @@ const ZEROES = Buffer.alloc(1 << 20);
 export class NvmfBlockDevice extends BaseBlockDevice {
   readonly driver = 'nvmf';
   private readonly shift: number;
+  /** Set when the controller refused a command it advertised; we fall back for good. */
+  private noWriteZeroes = false;
+  private noDeallocate = false;
 
   private constructor(
     readonly controller: NvmeTcpController,
@@ -113,14 +117,47 @@ export class NvmfBlockDevice extends BaseBlockDevice {
     return this.controller.io(IoOpc.Flush, 0, 0, 0, 0, Dir.None, undefined);
   }
 
-  protected doWriteZeroes(offset: number, length: number): Promise<void> {
-    if (!this.controller.supportsWriteZeroes) return this.writeZeroBuffers(offset, length);
-    return this.writeZeroesCmds(offset, length, 0);
+  protected async doWriteZeroes(offset: number, length: number): Promise<void> {
+    if (this.controller.supportsWriteZeroes && !this.noWriteZeroes) {
+      try {
+        return await this.writeZeroesCmds(offset, length, 0);
+      } catch (e) {
+        if (!isUnsupportedCommand(e)) throw e;
+        this.noWriteZeroes = true;
+        this.controller.log.warn(
+          { err: (e as Error).message },
+          'Write Zeroes advertised but refused; writing zeros instead',
+        );
+      }
+    }
+    return this.writeZeroBuffers(offset, length);
   }
 
-  protected doUnmap(offset: number, length: number): Promise<void> {
-    if (this.controller.supportsDeallocate) return this.deallocate(offset, length);
-    if (this.controller.supportsWriteZeroes) return this.writeZeroesCmds(offset, length, WZ_DEAC);
+  protected async doUnmap(offset: number, length: number): Promise<void> {
+    if (this.controller.supportsDeallocate && !this.noDeallocate) {
+      try {
+        return await this.deallocate(offset, length);
+      } catch (e) {
+        if (!isUnsupportedCommand(e)) throw e;
+        this.noDeallocate = true;
+        this.controller.log.warn(
+          { err: (e as Error).message },
+          'Dataset Management advertised but refused; zeroing instead',
+        );
+      }
+    }
+    if (this.controller.supportsWriteZeroes && !this.noWriteZeroes) {
+      try {
+        return await this.writeZeroesCmds(offset, length, WZ_DEAC);
+      } catch (e) {
+        if (!isUnsupportedCommand(e)) throw e;
+        this.noWriteZeroes = true;
+        this.controller.log.warn(
+          { err: (e as Error).message },
+          'Write Zeroes advertised but refused; writing zeros instead',
+        );
+      }
+    }
     return this.writeZeroBuffers(offset, length);
   }
 

@@ -87,15 +87,38 @@ const GENERIC_NAMES: Record<number, string> = {
   [GenericSc.ReservationConflict]: 'Reservation Conflict',
 };
 
-const COMMAND_SPECIFIC_NAMES: Record<number, string> = {
-  [CommandSpecificSc.InvalidQueueIdentifier]: 'Invalid Queue Identifier',
-  [CommandSpecificSc.InvalidQueueSize]: 'Invalid Queue Size',
-  [CommandSpecificSc.InvalidLogPage]: 'Invalid Log Page',
+/** Command-specific status names depend on the command: Fabrics Connect, admin, or NVM I/O. */
+const FABRICS_NAMES: Record<number, string> = {
   [CommandSpecificSc.ConnectIncompatibleFormat]: 'Connect Incompatible Format',
   [CommandSpecificSc.ConnectControllerBusy]: 'Connect Controller Busy',
   [CommandSpecificSc.ConnectInvalidParameters]: 'Connect Invalid Parameters',
   [CommandSpecificSc.ConnectRestartDiscovery]: 'Connect Restart Discovery',
   [CommandSpecificSc.ConnectInvalidHost]: 'Connect Invalid Host',
+};
+
+const ADMIN_NAMES: Record<number, string> = {
+  [CommandSpecificSc.InvalidQueueIdentifier]: 'Invalid Queue Identifier',
+  [CommandSpecificSc.InvalidQueueSize]: 'Invalid Queue Size',
+  [CommandSpecificSc.InvalidLogPage]: 'Invalid Log Page',
+  [CommandSpecificSc.FeatureIdNotSaveable]: 'Feature Identifier Not Saveable',
+  [CommandSpecificSc.FeatureNotChangeable]: 'Feature Not Changeable',
+  [CommandSpecificSc.FeatureNotNamespaceSpecific]: 'Feature Not Namespace Specific',
+};
+
+/** NVM command set I/O command-specific status codes. */
+export const NvmIoSc = {
+  ConflictingAttributes: 0x80,
+  InvalidProtectionInformation: 0x81,
+  WriteToReadOnlyRange: 0x82,
+  /** Also what Linux's nvmet answers when its backend cannot do Write Zeroes/DSM (ONCS not supported). */
+  CommandSizeLimitExceeded: 0x83,
+} as const;
+
+const IO_NAMES: Record<number, string> = {
+  [NvmIoSc.ConflictingAttributes]: 'Conflicting Attributes',
+  [NvmIoSc.InvalidProtectionInformation]: 'Invalid Protection Information',
+  [NvmIoSc.WriteToReadOnlyRange]: 'Attempted Write to Read Only Range',
+  [NvmIoSc.CommandSizeLimitExceeded]: 'Command Size Limit Exceeded',
 };
 
 const MEDIA_NAMES: Record<number, string> = {
@@ -105,14 +128,17 @@ const MEDIA_NAMES: Record<number, string> = {
   [MediaSc.DeallocatedOrUnwrittenBlock]: 'Deallocated or Unwritten Logical Block',
 };
 
-export function describeStatus(status: number): NvmeStatusDetails {
+export type CommandKind = 'io' | 'admin' | 'fabrics';
+
+export function describeStatus(status: number, kind: CommandKind = 'io'): NvmeStatusDetails {
   const sct = statusSct(status);
   const sc = statusSc(status);
+  const specific = kind === 'fabrics' ? FABRICS_NAMES : kind === 'admin' ? ADMIN_NAMES : IO_NAMES;
   const table =
     sct === Sct.Generic
       ? GENERIC_NAMES
       : sct === Sct.CommandSpecific
-        ? COMMAND_SPECIFIC_NAMES
+        ? specific
         : sct === Sct.MediaError
           ? MEDIA_NAMES
           : {};
@@ -151,8 +177,22 @@ export function ioStatusError(status: number, what: string): MayastorError {
 export function adminStatusError(
   status: number,
   what: string,
+  kind: 'admin' | 'fabrics' = 'admin',
   code: NvmfErrorCode = NvmfErrors.ADMIN_COMMAND_FAILED,
 ): MayastorError {
-  const nvme = describeStatus(status);
+  const nvme = describeStatus(status, kind);
   return nvmfError(code, `${what} failed: ${nvme.name}`, { details: { nvme } });
+}
+
+/**
+ * Whether an optional command failed because the controller does not really support it
+ * (advertised in ONCS but refused): Invalid Opcode, Invalid Field, or nvmet's "ONCS not
+ * supported" (command-specific 0x83). The caller then falls back, as Linux does.
+ */
+export function isUnsupportedCommand(e: unknown): boolean {
+  const nvme = (e as MayastorError | undefined)?.details?.nvme as NvmeStatusDetails | undefined;
+  if (!nvme) return false;
+  if (nvme.sct === Sct.Generic)
+    return nvme.sc === GenericSc.InvalidOpcode || nvme.sc === GenericSc.InvalidField;
+  return nvme.sct === Sct.CommandSpecific && nvme.sc === NvmIoSc.CommandSizeLimitExceeded;
 }

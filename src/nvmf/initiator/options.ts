@@ -54,7 +54,13 @@ export interface NvmfInitiatorOptions {
    * fail it with BDEV_IO_ERROR). Default 0: fail at once, as a nexus child must.
    */
   fastIoFailTimeoutMs?: number;
-  /** Largest write sent as in-capsule data; capped by the controller's IOCCSZ. Default: the controller's limit. */
+  /**
+   * Largest write sent as in-capsule data; capped by the controller's IOCCSZ. Default (and the
+   * only safe choice in production): the controller's limit. Lowering it exercises the R2T path
+   * with small writes against targets that handle that, but the Linux kernel target (nvmet-tcp,
+   * at least through 6.1) never requests the data of a write no larger than its own in-capsule
+   * limit that arrives without it, and such writes hang there. For testing only.
+   */
   inCapsuleDataSize?: number;
   /** Largest transfer per command; capped by the controller's MDTS. Default 1 MiB. */
   maxTransferBytes?: number;

@@ -119,6 +119,8 @@ export interface QueueStats {
   staleDropped: number;
   /** Socket writes issued (each carrying a batch of PDUs). */
   socketWrites: number;
+  /** Most commands outstanding at once. */
+  maxOutstanding: number;
 }
 
 export interface QueueOptions {
@@ -156,6 +158,7 @@ export class NvmeTcpQueue implements ReceiverHandler {
     dataDigestErrors: 0,
     staleDropped: 0,
     socketWrites: 0,
+    maxOutstanding: 0,
   };
   /** Negotiated in ICResp. */
   maxH2CData = 0;
@@ -350,7 +353,7 @@ export class NvmeTcpQueue implements ReceiverHandler {
     c.deadline = performance.now() + timeoutMs;
     const inCapsule = dir === Dir.H2C && len <= this.inCapsuleMax;
     c.inCapsule = inCapsule;
-    this.outstanding++;
+    if (++this.outstanding > this.stats.maxOutstanding) this.stats.maxOutstanding = this.outstanding;
     this.stats.commands++;
 
     const h = c.hdrData;
@@ -479,7 +482,9 @@ export class NvmeTcpQueue implements ReceiverHandler {
     if (status !== STATUS_SUCCESS) {
       this.complete(
         c,
-        c.admin ? adminStatusError(status, this.describe(c)) : ioStatusError(status, this.describe(c)),
+        c.admin
+          ? adminStatusError(status, this.describe(c), c.opc === 0x7f ? 'fabrics' : 'admin')
+          : ioStatusError(status, this.describe(c)),
       );
     } else if (c.dataError) {
       this.complete(c, this.digestError(c));

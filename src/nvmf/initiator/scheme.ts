@@ -14,7 +14,6 @@
  *   ctrl_loss_tmo_ms     stop reconnecting after this long (default 600000)
  *   fast_io_fail_tmo_ms  hold I/O this long while reconnecting (default 0: fail at once)
  *   reconnect_delay_ms   first reconnect delay, doubling up to 5 s (default 250)
- *   in_capsule_data_size largest in-capsule write (default: the controller's IOCCSZ)
  *   max_transfer_bytes   largest transfer per command (default 1 MiB, capped by MDTS)
  */
 import { bdevError, BdevErrors } from '../../bdev/errors.js';
@@ -40,7 +39,6 @@ const PARAMS = [
   'ctrl_loss_tmo_ms',
   'fast_io_fail_tmo_ms',
   'reconnect_delay_ms',
-  'in_capsule_data_size',
   'max_transfer_bytes',
 ] as const;
 
@@ -118,7 +116,6 @@ export function nvmfOptionsFromUri(u: ParsedUri, base: NvmfSchemeOptions = {}): 
   set('ctrlLossTimeoutMs', uint(u, 'ctrl_loss_tmo_ms'));
   set('fastIoFailTimeoutMs', uint(u, 'fast_io_fail_tmo_ms'));
   set('reconnectDelayMs', uint(u, 'reconnect_delay_ms'));
-  set('inCapsuleDataSize', uint(u, 'in_capsule_data_size'));
   set('maxTransferBytes', uint(u, 'max_transfer_bytes'));
   try {
     resolveOptions(o); // range checks, reported against the URI
