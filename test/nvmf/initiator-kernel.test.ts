@@ -20,6 +20,8 @@ import { patternBuffer } from '../helpers/tmp.js';
 import { GUEST_AGENT_LOOP, GuestAgent, qemuPid, stopVm } from './initiator-vm.js';
 import { isZero, verifiedWorkload } from './initiator-workload.js';
 import {
+  discover,
+  DiscoverySubtype,
   NvmfBlockDevice,
   NvmfErrors,
   registerNvmfScheme,
@@ -300,6 +302,27 @@ describe(
       await assert.rejects(
         connect({ subnqn: NQN_A, uuid: newUuid() }),
         (e: unknown) => isMayastorError(e, NvmfErrors.NAMESPACE_MISMATCH) && e.message.includes(UUID_A),
+      );
+    });
+
+    test('discovery lists the subsystems this host may use, on the port asked', async () => {
+      const any = await discover({ host: '127.0.0.1', port: port1, log });
+      const nvm = any.filter((e) => e.subtype === DiscoverySubtype.Nvm);
+      assert.deepEqual(
+        nvm.map((e) => e.subnqn).sort(),
+        [NQN_A, NQN_B, NQN_R].sort(),
+        'C only for its allowed host',
+      );
+      for (const e of nvm) {
+        assert.equal(e.trtype, 3); // TCP
+        assert.equal(e.trsvcid, '4420');
+      }
+      const allowed = await discover({ host: '127.0.0.1', port: port1, hostNqn: ALLOWED_HOST, log });
+      assert.ok(allowed.some((e) => e.subnqn === NQN_C));
+      const two = await discover({ host: '127.0.0.1', port: port2, log });
+      assert.deepEqual(
+        two.filter((e) => e.subtype === DiscoverySubtype.Nvm).map((e) => [e.subnqn, e.trsvcid]),
+        [[NQN_A, '4421']],
       );
     });
 

@@ -26,35 +26,21 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { MayastorError, isMayastorError } from '../../core/errors.js';
 import { bdevError, BdevErrors } from '../../bdev/errors.js';
-import { uuidToBytes, uuidFromBytes } from '../../core/uuid.js';
+import { uuidFromBytes } from '../../core/uuid.js';
 import type { Logger } from '../../core/log.js';
-import {
-  AdminOpc,
-  Cns,
-  CommandSpecificSc,
-  DYNAMIC_CNTLID,
-  FabricsType,
-  Feature,
-  CONNECT_DATA_SIZE,
-  Prop,
-  Sct,
-} from '../spec.js';
-import { putString } from '../pdu.js';
+import { AdminOpc, Cns, DYNAMIC_CNTLID, Feature } from '../spec.js';
 import { Dir, NvmeTcpQueue, type CommandResult, type QueueStats } from './queue.js';
+import { adminCommand, enableController, fabricsConnect, identify, shutdownController } from './admin.js';
 import {
-  Cc,
-  Csts,
-  decodeCap,
   decodeIdentifyController,
   decodeIdentifyNamespace,
   decodeNsDescriptorUuid,
   activeNsids,
-  IDENTIFY_SIZE,
   type Capabilities,
   type ControllerIdentity,
   type NamespaceIdentity,
 } from './identify.js';
-import { nvmfError, NvmfErrors, type NvmeStatusDetails } from './errors.js';
+import { nvmfError, NvmfErrors } from './errors.js';
 import { resolveOptions, type NvmfInitiatorOptions, type ResolvedOptions } from './options.js';
 
 export type ControllerState = 'connecting' | 'live' | 'resetting' | 'failed' | 'closing' | 'closed';
@@ -243,22 +229,21 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
     try {
       const admin = await this.openQueue(0, ADMIN_QUEUE_SIZE - 1, ADMIN_IN_CAPSULE);
       queues.push(admin);
-      const cntlid = await this.fabricsConnect(admin, 0, ADMIN_QUEUE_SIZE, DYNAMIC_CNTLID);
-      const cap = decodeCap(await this.propertyGet(admin, Prop.CAP, 8));
+      const cntlid = await fabricsConnect(
+        admin,
+        o,
+        0,
+        ADMIN_QUEUE_SIZE,
+        DYNAMIC_CNTLID,
+        o.keepAliveTimeoutMs,
+      );
+      const cap = await enableController(admin, o);
       if ((cap.css & 0x1) === 0 && (cap.css & 0x40) === 0) {
         throw nvmfError(
           NvmfErrors.UNSUPPORTED,
           `${where}: the controller does not support the NVM command set`,
         );
       }
-      await this.propertySet(admin, Prop.CC, Cc.EN | Cc.IOSQES_64 | Cc.IOCQES_16);
-      await this.waitCsts(
-        admin,
-        Csts.RDY,
-        Csts.RDY,
-        Math.max(cap.readyTimeoutMs, 500),
-        'CSTS.RDY after CC.EN=1',
-      );
       const identity = decodeIdentifyController(await this.identify(admin, Cns.Controller, 0));
       if ((identity.sgls & 0x3) === 0) {
         throw nvmfError(
@@ -285,7 +270,7 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
           // Connect data goes in-capsule only if IOCCSZ allows it (else by R2T, as Linux does).
           const q = await this.openQueue(i + 1, ioQueueSize - 1, ctrlInCapsule);
           queues.push(q);
-          await this.fabricsConnect(q, i + 1, ioQueueSize, cntlid);
+          await fabricsConnect(q, o, i + 1, ioQueueSize, cntlid, 0);
           q.inCapsuleMax = inCapsule;
           return q;
         }),
@@ -339,7 +324,7 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
     });
   }
 
-  /** Run one admin-queue command. */
+  /** Run one admin-queue command with the admin timeout. */
   private admin(
     q: NvmeTcpQueue,
     opc: number,
@@ -352,178 +337,23 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
     buf: Buffer | undefined,
     result?: CommandResult,
   ): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      if (q.freeSlots === 0) {
-        reject(
-          nvmfError(
-            NvmfErrors.ADMIN_COMMAND_FAILED,
-            `queue ${q.qid}: no free command slot for an admin command`,
-          ),
-        );
-        return;
-      }
-      q.submit(
-        true,
-        opc,
-        nsid,
-        cdw10,
-        cdw11,
-        cdw12,
-        cdw13,
-        0,
-        0,
-        dir,
-        buf,
-        this.options.adminTimeoutMs,
-        result,
-        resolve,
-        reject,
-      );
-    });
-  }
-
-  private async fabricsConnect(
-    q: NvmeTcpQueue,
-    qid: number,
-    queueSize: number,
-    cntlid: number,
-  ): Promise<number> {
-    const o = this.options;
-    const data = Buffer.alloc(CONNECT_DATA_SIZE);
-    uuidToBytes(o.hostId, data, 0);
-    data.writeUInt16LE(cntlid, 16);
-    putString(data, 256, 256, o.subnqn, '\0');
-    putString(data, 512, 256, o.hostNqn, '\0');
-    const cattr = o.disableSqFlowControl ? 1 << 2 : 0;
-    const kato = qid === 0 ? o.keepAliveTimeoutMs : 0;
-    const result: CommandResult = { dw0: 0, dw1: 0 };
-    try {
-      await this.admin(
-        q,
-        0x7f,
-        FabricsType.Connect,
-        (qid << 16) >>> 0, // RECFMT 0, QID
-        (queueSize - 1) | (cattr << 16), // SQSIZE (0-based), CATTR
-        kato,
-        0,
-        Dir.H2C,
-        data,
-        result,
-      );
-    } catch (e) {
-      throw this.connectError(e, qid, result);
-    }
-    if (qid === 0 && ((result.dw0 >>> 16) & 0x3) !== 0) {
-      throw nvmfError(
-        NvmfErrors.UNSUPPORTED,
-        `${o.host}:${o.port}/${o.subnqn}: the controller requires in-band authentication, which this initiator does not implement`,
-      );
-    }
-    return result.dw0 & 0xffff;
-  }
-
-  private connectError(e: unknown, qid: number, result: CommandResult): MayastorError {
-    const o = this.options;
-    const where = `${o.host}:${o.port}/${o.subnqn}`;
-    if (!isMayastorError(e))
-      return nvmfError(NvmfErrors.CONNECT_FAILED, `${where}: ${String(e)}`, { cause: e });
-    const nvme = e.details?.nvme as NvmeStatusDetails | undefined;
-    if (!nvme) return e;
-    if (nvme.sct === Sct.CommandSpecific) {
-      if (nvme.sc === CommandSpecificSc.ConnectInvalidHost) {
-        return nvmfError(NvmfErrors.ACCESS_DENIED, `${where}: the target does not allow host ${o.hostNqn}`, {
-          details: { nvme },
-        });
-      }
-      if (nvme.sc === CommandSpecificSc.ConnectInvalidParameters) {
-        // DW0 bytes 1:0 are IPO, the offending byte offset; IATTR (byte 2) bit 0 says it is in
-        // the connect data rather than in the command.
-        const ipo = result.dw0 & 0xffff;
-        const inData = ((result.dw0 >>> 16) & 0x1) !== 0;
-        if (inData && ipo === 256) {
-          return nvmfError(NvmfErrors.NOT_FOUND, `${where}: no subsystem ${o.subnqn} on the target`, {
-            details: { nvme },
-          });
-        }
-        if (inData && ipo === 512) {
-          return nvmfError(
-            NvmfErrors.ACCESS_DENIED,
-            `${where}: the target does not allow host ${o.hostNqn}`,
-            {
-              details: { nvme },
-            },
-          );
-        }
-        return nvmfError(
-          NvmfErrors.CONNECT_FAILED,
-          `${where}: Fabrics Connect (queue ${qid}) rejected: invalid parameter at ${inData ? 'data' : 'command'} offset ${ipo}`,
-          { details: { nvme, ipo, inData } },
-        );
-      }
-    }
-    return nvmfError(
-      NvmfErrors.CONNECT_FAILED,
-      `${where}: Fabrics Connect (queue ${qid}) failed: ${nvme.name}`,
-      {
-        details: { nvme },
-      },
-    );
-  }
-
-  private async propertyGet(q: NvmeTcpQueue, offset: number, size: 4 | 8): Promise<bigint> {
-    const r: CommandResult = { dw0: 0, dw1: 0 };
-    await this.admin(
+    return adminCommand(
       q,
-      0x7f,
-      FabricsType.PropertyGet,
-      size === 8 ? 1 : 0,
-      offset,
-      0,
-      0,
-      Dir.None,
-      undefined,
-      r,
-    );
-    return size === 8 ? (BigInt(r.dw1 >>> 0) << 32n) | BigInt(r.dw0 >>> 0) : BigInt(r.dw0 >>> 0);
-  }
-
-  private async propertySet(q: NvmeTcpQueue, offset: number, value: number): Promise<void> {
-    await this.admin(q, 0x7f, FabricsType.PropertySet, 0, offset, value >>> 0, 0, Dir.None, undefined);
-  }
-
-  /** Poll CSTS until (CSTS & mask) === want, for at most `limitMs`. */
-  private async waitCsts(
-    q: NvmeTcpQueue,
-    mask: number,
-    want: number,
-    limitMs: number,
-    what: string,
-  ): Promise<number> {
-    const start = performance.now();
-    let delay = 1;
-    for (let i = 0; i < 10_000; i++) {
-      const csts = Number(await this.propertyGet(q, Prop.CSTS, 4));
-      if (csts & Csts.CFS) {
-        throw nvmfError(
-          NvmfErrors.CONNECT_FAILED,
-          `${this.options.host}:${this.options.port}: controller fatal status (CSTS.CFS) waiting for ${what}`,
-        );
-      }
-      if ((csts & mask) === want) return csts;
-      if (performance.now() - start > limitMs) break;
-      await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(delay * 2, 100);
-    }
-    throw nvmfError(
-      NvmfErrors.CONNECT_FAILED,
-      `${this.options.host}:${this.options.port}: timed out after ${limitMs} ms waiting for ${what}`,
+      this.options.adminTimeoutMs,
+      opc,
+      nsid,
+      cdw10,
+      cdw11,
+      cdw12,
+      cdw13,
+      dir,
+      buf,
+      result,
     );
   }
 
-  private async identify(q: NvmeTcpQueue, cns: number, nsid: number): Promise<Buffer> {
-    const buf = Buffer.alloc(IDENTIFY_SIZE);
-    await this.admin(q, AdminOpc.Identify, nsid, cns, 0, 0, 0, Dir.C2H, buf);
-    return buf;
+  private identify(q: NvmeTcpQueue, cns: number, nsid: number): Promise<Buffer> {
+    return identify(q, this.options.adminTimeoutMs, cns, nsid);
   }
 
   private async identifyNamespace(
@@ -961,17 +791,7 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
       await Promise.all(s.io.map((q) => q.close(closed)));
       if (!s.admin.isDead) {
         try {
-          const cc = Number(await this.propertyGet(s.admin, Prop.CC, 4));
-          await this.propertySet(s.admin, Prop.CC, (cc & ~Cc.SHN_MASK) | Cc.SHN_NORMAL);
-          const limit =
-            s.identity.rtd3eUs > 0 ? Math.min(Math.ceil(s.identity.rtd3eUs / 1000), 30_000) : 5000;
-          await this.waitCsts(
-            s.admin,
-            Csts.SHST_MASK,
-            Csts.SHST_COMPLETE,
-            limit,
-            'CSTS.SHST = shutdown complete',
-          );
+          await shutdownController(s.admin, this.options, s.identity.rtd3eUs);
           this.shutdownResult = 'clean';
           this.log.info('NVMe-oF controller shut down cleanly');
         } catch (e) {

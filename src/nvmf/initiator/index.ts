@@ -24,3 +24,4 @@ export {
 } from './scheme.js';
 export { NvmfErrors, type NvmfErrorCode, describeStatus, type NvmeStatusDetails } from './errors.js';
 export type { ControllerIdentity, NamespaceIdentity } from './identify.js';
+export { discover, DiscoverySubtype, type DiscoveryEntry, type DiscoverOptions } from './discovery.js';

@@ -357,8 +357,8 @@ export class NvmeTcpQueue implements ReceiverHandler {
     this.stats.commands++;
 
     const h = c.hdrData;
-    // SQE at bytes 8..71 of the capsule header.
-    h.fill(0, 8, 72);
+    // SQE at bytes 8..71 of the capsule header. Every field written here is written on every
+    // use of the slot; the rest (reserved, MPTR, SGL address) stays zero from allocation.
     h[8] = opc;
     h[9] = 0x40; // PSDT 01b: SGLs
     h.writeUInt16LE(c.cid, 10);
