@@ -112,6 +112,46 @@ for (const digests of DIGESTS) {
   }
 }
 
+for (const digests of DIGESTS) {
+  test(`receiver: large C2H data can be read straight into the destination, digests ${JSON.stringify(digests)}`, () => {
+    const data = patternBuffer(200_000, 17);
+    const wire = Buffer.concat([
+      ...framePdu(
+        PduType.C2HData,
+        dataHeader({ cccid: 2, ttag: 0, datao: 0, datal: data.length }),
+        data,
+        digests,
+        PduFlags.LAST_PDU,
+      ),
+      ...capsuleResp({ dw0: 0, dw1: 0, sqhd: 0, sqid: 1, cid: 2, status: 0 }, digests),
+    ]);
+    const target = Buffer.alloc(data.length);
+    const { r, events } = receiver(target, digests);
+    assert.equal(r.directTarget(1), undefined, 'nothing to read directly before a data header');
+    // The socket's first read: the header and a little data.
+    let pos = 1000;
+    r.push(wire, 0, pos);
+    let direct = 0;
+    for (let i = 0; i < 100; i++) {
+      const view = r.directTarget(32 * 1024);
+      if (!view) break;
+      // The socket reads up to 50 000 bytes straight into the view.
+      const n = Math.min(view.length, 50_000);
+      wire.copy(view, 0, pos, pos + n);
+      r.pushDirect(view, n);
+      pos += n;
+      direct += n;
+    }
+    assert.ok(direct > 100_000, 'most of the data went direct');
+    r.push(wire, pos); // the tail of the data, its digest and the response
+    assert.ok(target.equals(data));
+    assert.deepEqual(
+      events.map((e) => (e.t === 'end' ? `end:${e.ok}` : e.t)),
+      ['start', 'end:true', 'pdu'],
+    );
+  });
+}
+
 test('receiver: a corrupted data digest fails only that PDU; the stream goes on', () => {
   const digests = { header: true, data: true };
   const data = patternBuffer(4096, 3);

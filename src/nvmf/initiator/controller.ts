@@ -197,6 +197,7 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
       staleDropped: 0,
       socketWrites: 0,
       maxOutstanding: 0,
+      directReadBytes: 0,
     };
     for (const q of this.session?.io ?? []) {
       for (const k of Object.keys(io) as (keyof QueueStats)[]) {

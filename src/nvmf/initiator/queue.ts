@@ -57,6 +57,8 @@ const GEN_MASK = 0xffff >> SLOT_BITS;
 /** Sends below this size are copied into one buffer per batch; larger ones go by reference. */
 const COALESCE_LIMIT = 16 * 1024;
 const RECV_BUFFER_SIZE = 256 * 1024;
+/** C2H data still to come from which the next read goes straight into the caller's buffer. */
+const DIRECT_READ_MIN = 32 * 1024;
 
 /** What a command asks the controller for, by its result dwords. */
 export interface CommandResult {
@@ -121,6 +123,8 @@ export interface QueueStats {
   socketWrites: number;
   /** Most commands outstanding at once. */
   maxOutstanding: number;
+  /** C2H data bytes the socket read straight into callers' buffers (no copy). */
+  directReadBytes: number;
 }
 
 export interface QueueOptions {
@@ -159,6 +163,7 @@ export class NvmeTcpQueue implements ReceiverHandler {
     staleDropped: 0,
     socketWrites: 0,
     maxOutstanding: 0,
+    directReadBytes: 0,
   };
   /** Negotiated in ICResp. */
   maxH2CData = 0;
@@ -181,6 +186,8 @@ export class NvmeTcpQueue implements ReceiverHandler {
   private readonly hd: number;
   private readonly dd: boolean;
   private icDone: ((err?: MayastorError) => void) | undefined;
+  /** The caller-buffer view the next socket read lands in, if any (see nextReadBuffer). */
+  private direct: Buffer | undefined;
 
   private constructor(
     private readonly opts: QueueOptions,
@@ -197,9 +204,11 @@ export class NvmeTcpQueue implements ReceiverHandler {
       port: opts.port,
       noDelay: true,
       onread: {
-        buffer: recvBuf,
-        callback: (nread: number) => {
-          this.onRead(nread);
+        // Node asks for the next read's buffer after every read: usually the queue's own
+        // buffer, but in the middle of a large C2H data section the caller's buffer itself.
+        buffer: () => this.nextReadBuffer(),
+        callback: (nread: number, buf: Uint8Array) => {
+          this.onRead(nread, buf);
           return true;
         },
       },
@@ -402,10 +411,18 @@ export class NvmeTcpQueue implements ReceiverHandler {
 
   // ---- receive ----
 
-  private onRead(nread: number): void {
+  private nextReadBuffer(): Buffer {
+    this.direct = this.dead ? undefined : this.receiver.directTarget(DIRECT_READ_MIN);
+    return this.direct ?? this.recvBuf;
+  }
+
+  private onRead(nread: number, buf: Uint8Array): void {
     if (this.dead) return;
     try {
-      this.receiver.push(this.recvBuf, 0, nread);
+      if (this.direct !== undefined && buf === this.direct) {
+        this.stats.directReadBytes += nread;
+        this.receiver.pushDirect(this.direct, nread);
+      } else this.receiver.push(this.recvBuf, 0, nread);
     } catch (e) {
       this.protocolFailure(e);
     }

@@ -98,6 +98,32 @@ export class PduReceiver {
     return this.phase === Phase.Header && this.have === 0;
   }
 
+  /**
+   * Where the next socket read may land directly: the rest of the current C2H data section in
+   * its destination buffer, when at least `min` bytes of it are still to come. Reading there
+   * saves copying the data out of the socket buffer; bounding the view by the bytes left keeps
+   * the next PDU's bytes out of the caller's buffer.
+   */
+  directTarget(min: number): Buffer | undefined {
+    if (this.phase !== Phase.Data || this.dst === undefined || this.left < min || this.stopped)
+      return undefined;
+    return this.dst.subarray(this.dstPos, this.dstPos + this.left);
+  }
+
+  /** `n` bytes were read straight into the view `directTarget` returned. */
+  pushDirect(view: Buffer, n: number): void {
+    if (this.stopped) return;
+    if (this.dflags & PduFlags.DDGSTF) this.crc = crc32cUpdate(this.crc, view, 0, n);
+    this.dstPos += n;
+    this.left -= n;
+    if (this.left === 0) {
+      if (this.dflags & PduFlags.DDGSTF) {
+        this.phase = Phase.Digest;
+        this.dgHave = 0;
+      } else this.dataDone(true);
+    }
+  }
+
   /** Consume bytes `start..end` of `chunk`. Throws PduError on a framing violation. */
   push(chunk: Buffer, start = 0, end = chunk.length): void {
     let off = start;
