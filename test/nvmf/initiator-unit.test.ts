@@ -8,8 +8,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { PduReceiver } from '../../src/nvmf/initiator/receiver.js';
-import { capsuleResp, dataHeader, framePdu, PduError, r2tHeader, decodeTermReq } from '../../src/nvmf/pdu.js';
-import { Fes, GenericSc, PduFlags, PduType, Sct, status } from '../../src/nvmf/spec.js';
+import {
+  capsuleResp,
+  dataHeader,
+  decodeDataHeader,
+  decodeTermReq,
+  encodeICResp,
+  framePdu,
+  PduError,
+  PduReader,
+  r2tHeader,
+  sqe,
+  sqeOf,
+} from '../../src/nvmf/pdu.js';
+import { Dir, NvmeTcpQueue } from '../../src/nvmf/initiator/queue.js';
+import { silentLogger } from '../../src/core/log.js';
+import { Fes, GenericSc, IoOpc, PduFlags, PduType, Sct, status } from '../../src/nvmf/spec.js';
 import {
   NvmfBlockDevice,
   NvmfErrors,
@@ -19,7 +33,7 @@ import {
 } from '../../src/nvmf/initiator/index.js';
 import { ioStatusError } from '../../src/nvmf/initiator/errors.js';
 import { decodeCap, decodeNsDescriptorUuid } from '../../src/nvmf/initiator/identify.js';
-import { BdevRegistry, parseUri, BdevErrors } from '../../src/bdev/index.js';
+import { BdevRegistry, parseUri, BdevErrors, bdevError } from '../../src/bdev/index.js';
 import { isMayastorError } from '../../src/core/errors.js';
 import { isUuid } from '../../src/core/uuid.js';
 import { patternBuffer } from '../helpers/tmp.js';
@@ -426,3 +440,151 @@ test('connect: ICResp refusing the requested digests fails the connect', async (
     await srv.close();
   }
 });
+
+for (const digests of [
+  { header: false, data: false },
+  { header: true, data: true },
+]) {
+  test(`queue: R2Ts larger than MAXH2CDATA get several H2CData PDUs, aligned to CPDA; in-capsule data too (digests ${JSON.stringify(digests)})`, async () => {
+    const MAXH2C = 4096;
+    const CPDA = 3; // data at multiples of 16 bytes
+    const big = patternBuffer(16384, 41);
+    const small = patternBuffer(1024, 42);
+    const h2c: Array<{
+      ttag: number;
+      datao: number;
+      datal: number;
+      last: boolean;
+      pdo: number;
+      data: Buffer;
+    }> = [];
+    let inCapsule: { pdo: number; data: Buffer } | undefined;
+    const srv = await serve((s) => {
+      const send = (bufs: Buffer[]) => s.write(Buffer.concat(bufs));
+      let bigCid = -1;
+      const reader = new PduReader(
+        (p) => {
+          if (p.type === PduType.ICReq) {
+            send([
+              encodeICResp({
+                pfv: 0,
+                cpda: CPDA,
+                hdgst: digests.header,
+                ddgst: digests.data,
+                maxh2cdata: MAXH2C,
+              }),
+            ]);
+            reader.digests = digests;
+          } else if (p.type === PduType.CapsuleCmd) {
+            const q = sqeOf(p.header);
+            if (p.data) {
+              inCapsule = { pdo: p.pdo, data: Buffer.from(p.data) };
+              send(capsuleResp({ dw0: 0, dw1: 0, sqhd: 0, sqid: 1, cid: sqe.cid(q), status: 0 }, digests));
+            } else {
+              // Ask for the write's data in two R2Ts, each bigger than MAXH2CDATA.
+              bigCid = sqe.cid(q);
+              send(
+                framePdu(
+                  PduType.R2T,
+                  r2tHeader({ cccid: bigCid, ttag: 7, r2to: 0, r2tl: 10240 }),
+                  undefined,
+                  digests,
+                ),
+              );
+            }
+          } else if (p.type === PduType.H2CData) {
+            assert.ok(p.dataDigestOk);
+            const d = decodeDataHeader(p.header);
+            const last = (p.flags & PduFlags.LAST_PDU) !== 0;
+            h2c.push({
+              ttag: d.ttag,
+              datao: d.datao,
+              datal: d.datal,
+              last,
+              pdo: p.pdo,
+              data: Buffer.from(p.data!),
+            });
+            if (last && d.datao + d.datal === 10240) {
+              send(
+                framePdu(
+                  PduType.R2T,
+                  r2tHeader({ cccid: bigCid, ttag: 8, r2to: 10240, r2tl: 6144 }),
+                  undefined,
+                  digests,
+                ),
+              );
+            } else if (last) {
+              send(capsuleResp({ dw0: 0, dw1: 0, sqhd: 0, sqid: 1, cid: bigCid, status: 0 }, digests));
+            }
+          }
+        },
+        {
+          accept: [PduType.ICReq, PduType.CapsuleCmd, PduType.H2CData, PduType.H2CTermReq],
+          maxPlen: 1 << 20,
+        },
+      );
+      s.on('data', (b: Buffer) => reader.push(b));
+    });
+    const q = await NvmeTcpQueue.open({
+      host: '127.0.0.1',
+      port: srv.port,
+      qid: 1,
+      depth: 4,
+      headerDigest: digests.header,
+      dataDigest: digests.data,
+      connectTimeoutMs: 2000,
+      inCapsuleMax: 8192,
+      log: silentLogger(),
+      onFatal: () => {},
+      onTimeout: () => {},
+      onSlotFree: () => {},
+    });
+    try {
+      assert.equal(q.maxH2CData, MAXH2C);
+      const submit = (buf: Buffer) =>
+        new Promise<void>((resolve, reject) =>
+          q.submit(
+            false,
+            IoOpc.Write,
+            1,
+            0,
+            0,
+            buf.length / 512 - 1,
+            0,
+            0,
+            0,
+            Dir.H2C,
+            buf,
+            5000,
+            undefined,
+            resolve,
+            reject,
+          ),
+        );
+      await submit(small);
+      assert.ok(inCapsule!.data.equals(small));
+      assert.equal(inCapsule!.pdo % 16, 0, 'in-capsule data at the CPDA alignment');
+      await submit(big);
+      assert.deepEqual(
+        h2c.map((x) => [x.ttag, x.datao, x.datal, x.last]),
+        [
+          [7, 0, 4096, false],
+          [7, 4096, 4096, false],
+          [7, 8192, 2048, true],
+          [8, 10240, 4096, false],
+          [8, 14336, 2048, true],
+        ],
+      );
+      assert.ok(
+        h2c.every((x) => x.pdo % 16 === 0),
+        'H2CData at the CPDA alignment',
+      );
+      assert.ok(Buffer.concat(h2c.map((x) => x.data)).equals(big));
+      assert.equal(q.stats.r2ts, 2);
+      assert.equal(q.stats.h2cPdus, 5);
+    } finally {
+      await q.close(bdevError(BdevErrors.CLOSED, 'test done'));
+      await srv.close();
+    }
+  });
+}
