@@ -7,6 +7,7 @@
  *   B  32 MiB file on tmpfs (nvmet's file backend, buffered; 4 KiB blocks), at most 2 I/O queues
  *   C  16 MiB, only one allowed host NQN
  *   R  32 MiB, known UUID: the one the restart and namespace-change tests take away and bring back
+ *   G  16 MiB file on tmpfs, which a test grows while connected
  * and subsystem A again on port 4421 with only 1 KiB of in-capsule data (IOCCSZ).
  * Tests change the target through the guest agent (unlink a subsystem from its port, which makes
  * nvmet tear down its controllers and drop the connections, the way a restarting target does).
@@ -37,6 +38,7 @@ const NQN_A = 'nqn.2024-01.io.mayastor-ts.test:kernel-a';
 const NQN_B = 'nqn.2024-01.io.mayastor-ts.test:kernel-b';
 const NQN_C = 'nqn.2024-01.io.mayastor-ts.test:kernel-c';
 const NQN_R = 'nqn.2024-01.io.mayastor-ts.test:kernel-r';
+const NQN_G = 'nqn.2024-01.io.mayastor-ts.test:kernel-g';
 const UUID_A = '0c1f9a3e-7a61-4d2b-9a55-3b0c2f6e4d11';
 const UUID_B = '5d2e8b4f-1c3a-4e6d-8f70-a1b2c3d4e5f6';
 const UUID_R = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
@@ -59,12 +61,14 @@ truncate -s 64M /run/a.img && LA=$(losetup -f --show /run/a.img) || exit 1
 truncate -s 32M /run/b.img
 truncate -s 16M /run/c.img && LC=$(losetup -f --show /run/c.img) || exit 1
 truncate -s 32M /run/r.img && LR=$(losetup -f --show /run/r.img) || exit 1
+truncate -s 16M /run/g.img
 mksub ${NQN_A} 1 && mkns ${NQN_A} $LA ${UUID_A} || exit 1
 mksub ${NQN_B} 1 && echo 2 > $(sub ${NQN_B})/attr_qid_max && mkns ${NQN_B} /run/b.img ${UUID_B} buffered || exit 1
 mksub ${NQN_C} 0 && mkdir $C/hosts/${ALLOWED_HOST} && ln -s $C/hosts/${ALLOWED_HOST} $(sub ${NQN_C})/allowed_hosts/ && mkns ${NQN_C} $LC "" || exit 1
 mksub ${NQN_R} 1 && mkns ${NQN_R} $LR ${UUID_R} || exit 1
+mksub ${NQN_G} 1 && mkns ${NQN_G} /run/g.img "" buffered || exit 1
 mkport 1 4420 "" && mkport 2 4421 1024 || exit 1
-for s in ${NQN_A} ${NQN_B} ${NQN_C} ${NQN_R}; do link_sub $s 1 || exit 1; done
+for s in ${NQN_A} ${NQN_B} ${NQN_C} ${NQN_R} ${NQN_G}; do link_sub $s 1 || exit 1; done
 link_sub ${NQN_A} 2 || exit 1
 echo "@@TARGET_UP@@"
 ${GUEST_AGENT_LOOP}
@@ -310,7 +314,7 @@ describe(
       const nvm = any.filter((e) => e.subtype === DiscoverySubtype.Nvm);
       assert.deepEqual(
         nvm.map((e) => e.subnqn).sort(),
-        [NQN_A, NQN_B, NQN_R].sort(),
+        [NQN_A, NQN_B, NQN_R, NQN_G].sort(),
         'C only for its allowed host',
       );
       for (const e of nvm) {
@@ -341,6 +345,21 @@ describe(
         await reg.closeAll();
       }
       assert.equal((d as NvmfBlockDevice).state, 'closed');
+    });
+
+    test('a namespace that grows is picked up while connected (Namespace Attribute Notice)', async () => {
+      const d = await connect({ subnqn: NQN_G, ioQueues: 1 });
+      assert.equal(d.size, 16 * MiB);
+      await guest(`truncate -s 24M /run/g.img && echo 1 > $(sub ${NQN_G})/namespaces/1/revalidate_size`);
+      await until('the new size', () => d.size === 24 * MiB);
+      assert.ok(d.controllerStats.asyncEvents >= 1);
+      const tail = patternBuffer(65536, 81);
+      await d.write(d.size - 65536, tail);
+      const back = Buffer.alloc(65536);
+      await d.read(d.size - 65536, back);
+      assert.ok(back.equals(tail));
+      assert.equal(d.controllerStats.resets, 0);
+      await d.close();
     });
 
     test('keep-alive keeps an idle controller alive past its KATO', async () => {

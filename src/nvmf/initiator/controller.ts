@@ -30,7 +30,14 @@ import { uuidFromBytes } from '../../core/uuid.js';
 import type { Logger } from '../../core/log.js';
 import { AdminOpc, Cns, DYNAMIC_CNTLID, Feature } from '../spec.js';
 import { Dir, NvmeTcpQueue, type CommandResult, type QueueStats } from './queue.js';
-import { adminCommand, enableController, fabricsConnect, identify, shutdownController } from './admin.js';
+import {
+  adminCommand,
+  enableController,
+  fabricsConnect,
+  getLogPage,
+  identify,
+  shutdownController,
+} from './admin.js';
 import {
   decodeIdentifyController,
   decodeIdentifyNamespace,
@@ -50,6 +57,12 @@ const ADMIN_QUEUE_SIZE = 32;
 const ADMIN_IN_CAPSULE = 8192;
 /** Largest NLB of one Read/Write/Write Zeroes (16-bit, 0-based). */
 export const MAX_NLB = 65536;
+/** OAES bit 8 / Asynchronous Event Configuration bit 8: Namespace Attribute Notices. */
+const OAES_NAMESPACE_ATTRIBUTE = 1 << 8;
+const AEN_TYPE_NOTICE = 2;
+const AEN_NOTICE_NAMESPACE_ATTRIBUTE = 0;
+/** Bytes to read of the log pages asynchronous events name. */
+const EVENT_LOG_SIZE: Record<number, number> = { 0x01: 64, 0x02: 512, 0x03: 512, 0x04: 4096 };
 
 interface Session {
   admin: NvmeTcpQueue;
@@ -81,13 +94,15 @@ export interface ControllerStats {
   reconnectAttempts: number;
   /** Keep Alive commands completed. */
   keepAlives: number;
+  /** Asynchronous events the controller reported. */
+  asyncEvents: number;
   /** Per-queue counters summed over the live I/O queues (reset with each reconnect). */
   io: QueueStats;
 }
 
 export interface ControllerEvents {
   state: [state: ControllerState, reason: MayastorError | undefined];
-  /** The namespace grew (seen at a reconnect). */
+  /** The namespace changed size (an asynchronous event, or seen at a reconnect). */
   resize: [numBlocks: number];
 }
 
@@ -110,7 +125,13 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
   private kaTimer: NodeJS.Timeout | undefined;
   private kaInFlight = false;
   private closeRequested = false;
-  private readonly counters = { resets: 0, reconnects: 0, reconnectAttempts: 0, keepAlives: 0 };
+  private readonly counters = {
+    resets: 0,
+    reconnects: 0,
+    reconnectAttempts: 0,
+    keepAlives: 0,
+    asyncEvents: 0,
+  };
   private shutdownResult: 'clean' | 'forced' | undefined;
   /** Per-command limits derived from the controller and namespace. */
   maxTransferBytes = 0;
@@ -303,6 +324,7 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
     this.maxTransferBytes = Math.max(bs, Math.floor(max / bs) * bs);
     this.st = 'live';
     this.startKeepAlive();
+    this.startAsyncEvents(s);
   }
 
   private openQueue(qid: number, depth: number, inCapsuleMax: number): Promise<NvmeTcpQueue> {
@@ -436,6 +458,84 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
     const v = ((n - 1) | ((n - 1) << 16)) >>> 0;
     await this.admin(q, AdminOpc.SetFeatures, 0, Feature.NumberOfQueues, v, 0, 0, Dir.None, undefined, r);
     return Math.min(r.dw0 & 0xffff, r.dw0 >>> 16) + 1;
+  }
+
+  // ---- asynchronous events ----
+
+  /**
+   * Subscribe to Namespace Attribute Notices and keep one Asynchronous Event Request
+   * outstanding, so that a namespace that grows (a replica resized under a nexus) is seen while
+   * connected, not only at the next reconnect. The request has no deadline; a reset or close
+   * fails it, and the next session asks again.
+   */
+  private startAsyncEvents(s: Session): void {
+    if ((s.identity.oaes & OAES_NAMESPACE_ATTRIBUTE) === 0) return;
+    this.admin(
+      s.admin,
+      AdminOpc.SetFeatures,
+      0,
+      Feature.AsyncEventConfiguration,
+      OAES_NAMESPACE_ATTRIBUTE,
+      0,
+      0,
+      Dir.None,
+      undefined,
+    ).then(
+      () => this.requestAsyncEvent(s),
+      (e: unknown) =>
+        this.log.info(
+          { err: (e as Error).message },
+          'asynchronous event configuration refused; namespace changes are seen at reconnect',
+        ),
+    );
+  }
+
+  private requestAsyncEvent(s: Session): void {
+    if (this.session !== s || this.st !== 'live') return;
+    const r: CommandResult = { dw0: 0, dw1: 0 };
+    adminCommand(s.admin, Infinity, AdminOpc.AsyncEventRequest, 0, 0, 0, 0, 0, Dir.None, undefined, r).then(
+      () => void this.onAsyncEvent(s, r.dw0),
+      () => {}, // failed by a reset or close
+    );
+  }
+
+  private async onAsyncEvent(s: Session, dw0: number): Promise<void> {
+    const type = dw0 & 0x7;
+    const info = (dw0 >>> 8) & 0xff;
+    const lid = (dw0 >>> 16) & 0xff;
+    this.counters.asyncEvents++;
+    try {
+      // Reading the log page the event names clears the event, so the controller reports more.
+      if (lid !== 0) await getLogPage(s.admin, this.options.adminTimeoutMs, lid, EVENT_LOG_SIZE[lid] ?? 512);
+      if (type === AEN_TYPE_NOTICE && info === AEN_NOTICE_NAMESPACE_ATTRIBUTE) await this.refreshNamespace(s);
+      else this.log.info({ type, info, lid }, 'asynchronous event from the controller');
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'handling an asynchronous event failed');
+    }
+    this.requestAsyncEvent(s);
+  }
+
+  /** Re-read the namespace after a Namespace Attribute Changed notice; apply a new size. */
+  private async refreshNamespace(s: Session): Promise<void> {
+    if (this.session !== s) return;
+    const raw = decodeIdentifyNamespace(
+      this.ns.nsid,
+      await this.identify(s.admin, Cns.Namespace, this.ns.nsid),
+    );
+    if (this.session !== s || raw.nsze === this.ns.nsze) return;
+    if (raw.nsze === 0 || raw.blockSize !== this.ns.blockSize) {
+      this.log.error(
+        { nsze: raw.nsze, blockSize: raw.blockSize },
+        'namespace changed under us (removed or reformatted)',
+      );
+      return;
+    }
+    const before = this.ns.nsze;
+    this.ns = { ...this.ns, nsze: raw.nsze };
+    s.namespace = this.ns;
+    if (raw.nsze < before) this.log.error({ before, after: raw.nsze }, 'namespace shrank');
+    else this.log.info({ before, after: raw.nsze }, 'namespace grew');
+    this.emit('resize', raw.nsze);
   }
 
   // ---- keep-alive ----

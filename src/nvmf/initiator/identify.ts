@@ -61,6 +61,10 @@ export interface ControllerIdentity {
   version: number;
   /** RTD3 entry latency (microseconds): how long a shutdown may take; 0 when not reported. */
   rtd3eUs: number;
+  /** Optional asynchronous events supported (bit 8: Namespace Attribute Notices). */
+  oaes: number;
+  /** Asynchronous Event Request limit (0-based). */
+  aerl: number;
   /** Keep-alive granularity in milliseconds; 0 when keep-alive is not supported. */
   kasMs: number;
   /** Maximum outstanding commands per queue (Fabrics); 0 when not reported. */
@@ -101,6 +105,8 @@ export function decodeIdentifyController(b: Buffer): ControllerIdentity {
     cntlid: b.readUInt16LE(78),
     version: b.readUInt32LE(80),
     rtd3eUs: b.readUInt32LE(88),
+    oaes: b.readUInt32LE(92),
+    aerl: b[259]!,
     kasMs: b.readUInt16LE(320) * 100,
     maxcmd: b.readUInt16LE(514),
     nn: b.readUInt32LE(516),

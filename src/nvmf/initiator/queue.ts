@@ -86,6 +86,8 @@ class Cmd {
   dataError = false;
   deadline = 0;
   timeoutMs = 0;
+  /** Has a deadline (an Asynchronous Event Request has none). */
+  timed = false;
   slba = 0;
   result: CommandResult | undefined;
   resolve: Resolve | undefined;
@@ -170,6 +172,8 @@ export class NvmeTcpQueue implements ReceiverHandler {
   cpda = 0;
   inCapsuleMax: number;
   outstanding = 0;
+  /** Outstanding commands with a deadline: the timeout timer runs only while there are some. */
+  private timed = 0;
 
   private readonly log: Logger;
   private readonly sock: net.Socket;
@@ -359,7 +363,9 @@ export class NvmeTcpQueue implements ReceiverHandler {
     c.resolve = resolve;
     c.reject = reject;
     c.timeoutMs = timeoutMs;
-    c.deadline = performance.now() + timeoutMs;
+    c.timed = Number.isFinite(timeoutMs);
+    c.deadline = c.timed ? performance.now() + timeoutMs : Infinity;
+    if (c.timed) this.timed++;
     const inCapsule = dir === Dir.H2C && len <= this.inCapsuleMax;
     c.inCapsule = inCapsule;
     if (++this.outstanding > this.stats.maxOutstanding) this.stats.maxOutstanding = this.outstanding;
@@ -406,7 +412,7 @@ export class NvmeTcpQueue implements ReceiverHandler {
       this.send(c.hdrBare);
       if (dir === Dir.H2C) this.stats.r2tWrites++;
     }
-    if (this.timer === undefined) this.startTimer(timeoutMs);
+    if (c.timed && this.timer === undefined) this.startTimer(timeoutMs);
   }
 
   // ---- receive ----
@@ -644,6 +650,7 @@ export class NvmeTcpQueue implements ReceiverHandler {
     c.result = undefined;
     c.active = false;
     this.outstanding--;
+    if (c.timed) this.timed--;
     this.free.push(c.slot);
     if (err) reject(err);
     else resolve(undefined);
@@ -668,7 +675,7 @@ export class NvmeTcpQueue implements ReceiverHandler {
   }
 
   private tick(): void {
-    if (this.dead || this.outstanding === 0) {
+    if (this.dead || this.timed === 0) {
       clearInterval(this.timer);
       this.timer = undefined;
       return;
@@ -691,6 +698,7 @@ export class NvmeTcpQueue implements ReceiverHandler {
       c.active = false;
       c.tombstone = true;
       this.outstanding--;
+      this.timed--;
       reject(err);
       this.opts.onTimeout(this, err);
       if (this.dead) return;
@@ -767,6 +775,12 @@ export class NvmeTcpQueue implements ReceiverHandler {
     clearInterval(this.timer);
     this.timer = undefined;
     this.sock.destroy();
+    this.failAll(err);
+    if (notify) this.opts.onFatal(this, err);
+  }
+
+  /** Fail every outstanding command (the connection is gone or going). */
+  private failAll(err: MayastorError): void {
     for (const c of this.slots) {
       if (!c.active) continue;
       const reject = c.reject!;
@@ -775,10 +789,10 @@ export class NvmeTcpQueue implements ReceiverHandler {
       c.buf = undefined;
       c.result = undefined;
       c.active = false;
-      this.outstanding--;
       reject(err);
     }
-    if (notify) this.opts.onFatal(this, err);
+    this.outstanding = 0;
+    this.timed = 0;
   }
 
   /** Close deliberately: end the TCP connection after what has been queued has been sent. */
@@ -798,16 +812,7 @@ export class NvmeTcpQueue implements ReceiverHandler {
       this.receiver.stop();
       clearInterval(this.timer);
       this.timer = undefined;
-      for (const c of this.slots) {
-        if (!c.active) continue;
-        const reject = c.reject!;
-        c.resolve = undefined;
-        c.reject = undefined;
-        c.buf = undefined;
-        c.active = false;
-        this.outstanding--;
-        reject(err);
-      }
+      this.failAll(err);
     });
   }
 }
