@@ -66,6 +66,8 @@ const EVENT_LOG_SIZE: Record<number, number> = { 0x01: 64, 0x02: 512, 0x03: 512,
 
 interface Session {
   admin: NvmeTcpQueue;
+  /** Namespace Attribute Notices are enabled (set before the session goes live). */
+  asyncEvents: boolean;
   io: NvmeTcpQueue[];
   cap: Capabilities;
   identity: ControllerIdentity;
@@ -280,6 +282,7 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
         );
       }
       const namespace = await this.identifyNamespace(admin, previous);
+      const asyncEvents = await this.enableAsyncEvents(admin, identity);
       const granted = await this.setQueueCount(admin, o.ioQueues);
       const nq = Math.min(o.ioQueues, granted);
       let ioQueueSize = Math.min(o.queueSize, cap.maxQueueEntries);
@@ -300,7 +303,7 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
       const dead = queues.find((q) => q.isDead);
       if (dead)
         throw nvmfError(NvmfErrors.CONNECT_FAILED, `${where}: queue ${dead.qid} dropped during connect`);
-      return { admin, io, cap, identity, namespace, ioQueueSize };
+      return { admin, asyncEvents, io, cap, identity, namespace, ioQueueSize };
     } catch (e) {
       const err = isMayastorError(e)
         ? e
@@ -463,31 +466,42 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
   // ---- asynchronous events ----
 
   /**
-   * Subscribe to Namespace Attribute Notices and keep one Asynchronous Event Request
+   * With Namespace Attribute Notices enabled, keep one Asynchronous Event Request
    * outstanding, so that a namespace that grows (a replica resized under a nexus) is seen while
    * connected, not only at the next reconnect. The request has no deadline; a reset or close
    * fails it, and the next session asks again.
    */
   private startAsyncEvents(s: Session): void {
-    if ((s.identity.oaes & OAES_NAMESPACE_ATTRIBUTE) === 0) return;
-    this.admin(
-      s.admin,
-      AdminOpc.SetFeatures,
-      0,
-      Feature.AsyncEventConfiguration,
-      OAES_NAMESPACE_ATTRIBUTE,
-      0,
-      0,
-      Dir.None,
-      undefined,
-    ).then(
-      () => this.requestAsyncEvent(s),
-      (e: unknown) =>
-        this.log.info(
-          { err: (e as Error).message },
-          'asynchronous event configuration refused; namespace changes are seen at reconnect',
-        ),
-    );
+    if (s.asyncEvents) this.requestAsyncEvent(s);
+  }
+
+  /**
+   * Enable Namespace Attribute Notices during bring-up, so that no change after `connect()`
+   * resolves can be missed (a controller drops notices it has not been asked for).
+   */
+  private async enableAsyncEvents(q: NvmeTcpQueue, id: ControllerIdentity): Promise<boolean> {
+    if ((id.oaes & OAES_NAMESPACE_ATTRIBUTE) === 0) return false;
+    try {
+      await this.admin(
+        q,
+        AdminOpc.SetFeatures,
+        0,
+        Feature.AsyncEventConfiguration,
+        OAES_NAMESPACE_ATTRIBUTE,
+        0,
+        0,
+        Dir.None,
+        undefined,
+      );
+      return true;
+    } catch (e) {
+      if (!isMayastorError(e) || e.details?.nvme === undefined) throw e; // transport trouble: connect fails
+      this.log.info(
+        { err: e.message },
+        'asynchronous event configuration refused; namespace changes are seen at reconnect',
+      );
+      return false;
+    }
   }
 
   private requestAsyncEvent(s: Session): void {
