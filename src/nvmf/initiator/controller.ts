@@ -785,9 +785,6 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
       this.reconnectTimer = undefined;
       void this.attemptReconnect();
     }, delay);
-    // A library timer should not keep a process alive on its own (an application that forgot
-    // to close the device can still exit); an open connection or the caller's work does.
-    this.reconnectTimer.unref();
   }
 
   private async attemptReconnect(): Promise<void> {
