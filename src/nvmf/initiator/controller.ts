@@ -785,6 +785,8 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
       this.reconnectTimer = undefined;
       void this.attemptReconnect();
     }, delay);
+    // Deliberately not unref'd: an open device that is reconnecting is work in progress, and a
+    // caller may be awaiting I/O held for the reconnect (fast_io_fail_tmo_ms).
   }
 
   private async attemptReconnect(): Promise<void> {
