@@ -290,7 +290,9 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
       // What the controller accepts in-capsule (IOCCSZ less the SQE), and what we use for writes.
       const ctrlInCapsule = Math.max(0, identity.ioccszBytes - 64);
       const inCapsule = Math.min(ctrlInCapsule, o.inCapsuleDataSize ?? Number.MAX_SAFE_INTEGER);
-      const io = await Promise.all(
+      // All settle before we go on, so that on a failure every connection opened is in `queues`
+      // for the cleanup below (none still opening to leak afterwards).
+      const opened = await Promise.allSettled(
         Array.from({ length: nq }, async (_, i) => {
           // Connect data goes in-capsule only if IOCCSZ allows it (else by R2T, as Linux does).
           const q = await this.openQueue(i + 1, ioQueueSize - 1, ctrlInCapsule);
@@ -300,6 +302,11 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
           return q;
         }),
       );
+      const io: NvmeTcpQueue[] = [];
+      for (const r of opened) {
+        if (r.status === 'rejected') throw r.reason;
+        io.push(r.value);
+      }
       const dead = queues.find((q) => q.isDead);
       if (dead)
         throw nvmfError(NvmfErrors.CONNECT_FAILED, `${where}: queue ${dead.qid} dropped during connect`);
