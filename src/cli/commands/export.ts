@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { BdevRegistry, type BlockDevice } from '../../bdev/index.js';
 import { createLogger, type Logger } from '../../core/log.js';
 import { invalidArgument } from '../../core/errors.js';
+import { nbdFrontend } from '../../nbd/frontend.js';
 
 export interface RunningExport {
   /** What is being served where, for the ready line. */
@@ -24,7 +25,7 @@ export interface ExportFrontend {
 }
 
 /** The protocols `export` can serve; each protocol module adds itself here. */
-const FRONTENDS: ExportFrontend[] = [];
+const FRONTENDS: ExportFrontend[] = [nbdFrontend];
 
 export function registerExportCommand(program: Command): void {
   const cmd = program

@@ -1,0 +1,6 @@
+export * from './protocol.js';
+export * from './errors.js';
+export * from './allowlist.js';
+export * from './server.js';
+export { NbdConnection, type NbdExport, type ServerCounters } from './connection.js';
+export { nbdFrontend, parseHostPort } from './frontend.js';
