@@ -22,8 +22,6 @@ export interface FabricsContext {
   disableSqFlowControl: boolean;
 }
 
-const FABRICS_OPC = 0x7f;
-
 /** Run one admin-queue (or Fabrics) command. */
 export function adminCommand(
   q: NvmeTcpQueue,
@@ -72,7 +70,7 @@ export async function fabricsConnect(
     await adminCommand(
       q,
       f.adminTimeoutMs,
-      FABRICS_OPC,
+      AdminOpc.Fabrics,
       FabricsType.Connect,
       (qid << 16) >>> 0, // RECFMT 0, QID
       (queueSize - 1) | (cattr << 16), // SQSIZE (0-based), CATTR
@@ -144,7 +142,7 @@ export async function propertyGet(
   await adminCommand(
     q,
     timeoutMs,
-    FABRICS_OPC,
+    AdminOpc.Fabrics,
     FabricsType.PropertyGet,
     size === 8 ? 1 : 0,
     offset,
@@ -166,7 +164,7 @@ export async function propertySet(
   await adminCommand(
     q,
     timeoutMs,
-    FABRICS_OPC,
+    AdminOpc.Fabrics,
     FabricsType.PropertySet,
     0,
     offset,

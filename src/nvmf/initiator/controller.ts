@@ -43,6 +43,7 @@ import {
   decodeIdentifyNamespace,
   decodeNsDescriptorUuid,
   activeNsids,
+  Oncs,
   type Capabilities,
   type ControllerIdentity,
   type NamespaceIdentity,
@@ -237,11 +238,11 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
 
   /** Whether the namespace's deallocated blocks read as zeros and DSM is supported. */
   get supportsDeallocate(): boolean {
-    return (this.ctrlId.oncs & 0x4) !== 0 && this.ns.deallocReadsZeroes;
+    return (this.ctrlId.oncs & Oncs.DSM) !== 0 && this.ns.deallocReadsZeroes;
   }
 
   get supportsWriteZeroes(): boolean {
-    return (this.ctrlId.oncs & 0x8) !== 0;
+    return (this.ctrlId.oncs & Oncs.WRITE_ZEROES) !== 0;
   }
 
   // ---- bring-up ----

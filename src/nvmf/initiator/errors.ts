@@ -178,10 +178,9 @@ export function adminStatusError(
   status: number,
   what: string,
   kind: 'admin' | 'fabrics' = 'admin',
-  code: NvmfErrorCode = NvmfErrors.ADMIN_COMMAND_FAILED,
 ): MayastorError {
   const nvme = describeStatus(status, kind);
-  return nvmfError(code, `${what} failed: ${nvme.name}`, { details: { nvme } });
+  return nvmfError(NvmfErrors.ADMIN_COMMAND_FAILED, `${what} failed: ${nvme.name}`, { details: { nvme } });
 }
 
 /**

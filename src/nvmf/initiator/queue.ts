@@ -28,6 +28,7 @@ import {
   COMMON_HEADER_LEN,
   DIGEST_LEN,
   Fes,
+  AdminOpc,
   IoOpc,
   MIN_MAXH2CDATA,
   PduFlags,
@@ -185,7 +186,6 @@ export class NvmeTcpQueue implements ReceiverHandler {
   private flushScheduled = false;
   private readonly flushBound = () => this.flush();
   private timer: NodeJS.Timeout | undefined;
-  private timerPeriodMs = 1000;
   private dead = false;
   private readonly hd: number;
   private readonly dd: boolean;
@@ -506,7 +506,7 @@ export class NvmeTcpQueue implements ReceiverHandler {
       this.complete(
         c,
         c.admin
-          ? adminStatusError(status, this.describe(c), c.opc === 0x7f ? 'fabrics' : 'admin')
+          ? adminStatusError(status, this.describe(c), c.opc === AdminOpc.Fabrics ? 'fabrics' : 'admin')
           : ioStatusError(status, this.describe(c)),
       );
     } else if (c.dataError) {
@@ -623,20 +623,10 @@ export class NvmeTcpQueue implements ReceiverHandler {
     );
   }
 
+  /** For error messages only (never on the success path). */
   private describe(c: Cmd): string {
-    const op = c.admin
-      ? `admin opcode 0x${c.opc.toString(16)}`
-      : c.opc === IoOpc.Read
-        ? 'read'
-        : c.opc === IoOpc.Write
-          ? 'write'
-          : c.opc === IoOpc.Flush
-            ? 'flush'
-            : c.opc === IoOpc.WriteZeroes
-              ? 'write zeroes'
-              : c.opc === IoOpc.DatasetManagement
-                ? 'deallocate'
-                : `opcode 0x${c.opc.toString(16)}`;
+    const name = c.admin ? undefined : IO_NAMES[c.opc];
+    const op = name ?? `${c.admin ? 'admin ' : ''}opcode 0x${c.opc.toString(16)}`;
     const at = c.admin || c.opc === IoOpc.Flush ? '' : ` at LBA ${c.slba}`;
     return `${this.opts.host}:${this.opts.port} queue ${this.qid}: ${op}${at}`;
   }
@@ -669,8 +659,8 @@ export class NvmeTcpQueue implements ReceiverHandler {
 
   private startTimer(timeoutMs: number): void {
     // Coarse: a command times out between its deadline and one period later.
-    this.timerPeriodMs = Math.max(10, Math.min(1000, Math.floor(timeoutMs / 5)));
-    this.timer = setInterval(() => this.tick(), this.timerPeriodMs);
+    const period = Math.max(10, Math.min(1000, Math.floor(timeoutMs / 5)));
+    this.timer = setInterval(() => this.tick(), period);
     this.timer.unref();
   }
 
@@ -818,3 +808,11 @@ export class NvmeTcpQueue implements ReceiverHandler {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+const IO_NAMES: Record<number, string> = {
+  [IoOpc.Read]: 'read',
+  [IoOpc.Write]: 'write',
+  [IoOpc.Flush]: 'flush',
+  [IoOpc.WriteZeroes]: 'write zeroes',
+  [IoOpc.DatasetManagement]: 'deallocate',
+};
