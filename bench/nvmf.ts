@@ -146,10 +146,12 @@ export async function run(argv: string[]): Promise<void> {
       res.localW.push(await measure(local, 'randwrite'));
       res.nvmfW.push(await measure(dev, 'randwrite'));
     }
-    progress('idle: target CPU with the host connected and no I/O (3 s)');
+    progress('idle: CPU of both with the host connected and no I/O (3 s)');
     const idle0 = cpuSeconds(target.pid!);
+    const own0 = ownCpuSeconds();
     await new Promise((r) => setTimeout(r, 3000));
     const idleCpu = (cpuSeconds(target.pid!) - idle0) / 3;
+    const ownIdleCpu = (ownCpuSeconds() - own0) / 3;
     const stats = dev.controllerStats;
     if (stats.resets > 0 || stats.io.timeouts > 0)
       throw new Error(`the controller reset during the benchmark: ${JSON.stringify(stats)}`);
@@ -221,6 +223,7 @@ export async function run(argv: string[]): Promise<void> {
         initiator_cpu_pct_read: Math.round(icpu(res.nvmfR)),
         initiator_cpu_pct_write: Math.round(icpu(res.nvmfW)),
         target_idle_cpu_pct: Number((idleCpu * 100).toFixed(2)),
+        initiator_idle_cpu_pct: Number((ownIdleCpu * 100).toFixed(2)),
         qd,
         bs: 4096,
         io_queues: ctrl.ioQueueCount,
