@@ -2,7 +2,7 @@
  * NVMe-oF/TCP overhead: 4 KiB random reads and writes at queue depth 32 through our target (a
  * separate process serving a malloc device on loopback) and our initiator (in this process),
  * beside the same kind of device used locally in this process, in alternating rounds; with the
- * CPU time both processes spend, and what the target costs when idle with a host connected.
+ * CPU time both processes spend, and what both cost when idle with the host connected.
  *
  *   npm run bench -- nvmf [--seconds 4] [--rounds 2] [--size-mb 256] [--qd 32] [--queues 2]
  *                         [--target-cli bin/mayastor-ts.cjs]
@@ -206,7 +206,7 @@ export async function run(argv: string[]): Promise<void> {
       ),
     );
     console.log(
-      `\nidle target with a connected host (keep-alive only): ${(idleCpu * 100).toFixed(2)}% of a core\n`,
+      `\nidle, host connected (keep-alive only): target ${(idleCpu * 100).toFixed(2)}%, initiator ${(ownIdleCpu * 100).toFixed(2)}% of a core\n`,
     );
     console.log(
       result('nvmf', {
