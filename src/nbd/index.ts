@@ -3,4 +3,3 @@ export * from './errors.js';
 export * from './allowlist.js';
 export * from './server.js';
 export { NbdConnection, type NbdExport, type ServerCounters } from './connection.js';
-export { nbdFrontend, parseHostPort } from './frontend.js';

@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import { FaultInjectingDevice, MallocDevice, FileDevice, type BlockDevice } from '../../src/bdev/index.js';
 import { NbdServer, type NbdServerOptions } from '../../src/nbd/server.js';
 import { AllowList } from '../../src/nbd/allowlist.js';
-import { parseHostPort } from '../../src/nbd/frontend.js';
+import { parseHostPort } from '../../src/core/hostport.js';
 import { ByteQueue, SlabAllocator, coalesce } from '../../src/nbd/buffers.js';
 import {
   ClientFlags,
@@ -758,7 +758,7 @@ describe('building blocks', () => {
     for (const bad of ['127.0.0.1', '1.2.3.4:70000', '::1:10809', 'a:b', '']) {
       assert.throws(
         () => parseHostPort(bad),
-        (e) => isMayastorError(e, 'NBD_ADDRESS_INVALID'),
+        (e) => isMayastorError(e, 'ADDRESS_INVALID'),
         bad,
       );
     }

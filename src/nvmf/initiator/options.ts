@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { invalidArgument } from '../../core/errors.js';
+import { formatHostPort } from '../../core/hostport.js';
 import { isUuid, uuidFromBytes } from '../../core/uuid.js';
 import { silentLogger, type Logger } from '../../core/log.js';
 import { MAYASTOR_NQN_PREFIX, NQN_FIELD_SIZE } from '../spec.js';
@@ -197,7 +198,7 @@ export function resolveOptions(o: NvmfInitiatorOptions): ResolvedOptions {
         : intIn('inCapsuleDataSize', o.inCapsuleDataSize, 0, 1 << 24, 0),
     maxTransferBytes: intIn('maxTransferBytes', o.maxTransferBytes, 512, 1 << 30, DEFAULTS.maxTransferBytes),
     disableSqFlowControl: o.disableSqFlowControl ?? true,
-    name: o.name ?? `${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}/${subnqn}`,
+    name: o.name ?? `${formatHostPort(o.host, port)}/${subnqn}`,
     log: o.log ?? silentLogger(),
   };
 }

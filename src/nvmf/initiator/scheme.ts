@@ -23,6 +23,7 @@ import type { Logger } from '../../core/log.js';
 import { NvmfBlockDevice } from './device.js';
 import { checkNqn, NVMF_DEFAULT_PORT, resolveOptions, type NvmfInitiatorOptions } from './options.js';
 import { isUuid } from '../../core/uuid.js';
+import { formatHostPort } from '../../core/hostport.js';
 
 export const NVMF_SCHEMES = ['nvmf', 'nvmf+tcp'] as const;
 
@@ -67,7 +68,10 @@ function bool(u: ParsedUri, key: string): boolean | undefined {
   return invalid(u, `${key}=${v} must be true, false, 1 or 0`);
 }
 
-/** Split `host:port` (IPv6 in brackets). */
+/**
+ * Split the URI's `host[:port]` (IPv6 in brackets). Not core's parseHostPort: that one parses
+ * listen addresses, where a bare port means "all addresses"; a target to connect to needs a host.
+ */
 function hostPort(u: ParsedUri): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+))(?::(\d+))?$/.exec(u.host);
   if (!m) invalid(u, `expected nvmf://host[:port]/<subsystem NQN>`);
@@ -127,7 +131,7 @@ export function nvmfOptionsFromUri(u: ParsedUri, base: NvmfSchemeOptions = {}): 
 
 /** The registry name of a remote namespace: the same for nvmf:// and nvmf+tcp://. */
 export function nvmfDeviceName(host: string, port: number, subnqn: string): string {
-  return `nvmf://${host.includes(':') ? `[${host}]` : host}:${port}/${subnqn}`;
+  return `nvmf://${formatHostPort(host, port)}/${subnqn}`;
 }
 
 /**

@@ -1,33 +1,14 @@
 /**
  * The NBD side of `mayastor-ts export`: `--nbd HOST:PORT [--name EXPORT]` and friends. It has
- * the shape of the CLI's ExportFrontend (src/cli/commands/export.ts), which registers it.
+ * the shape of the CLI's ExportFrontend (./export.ts), which registers it.
  */
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { invalidArgument } from '../core/errors.js';
-import type { Logger } from '../core/log.js';
-import type { BlockDevice } from '../bdev/types.js';
-import { NbdServer } from './server.js';
-import { nbdError, NbdErrors } from './errors.js';
-
-export interface HostPort {
-  host: string;
-  port: number;
-}
-
-/** "127.0.0.1:10809", "[::1]:10809", "0.0.0.0:0", ":10809" (all addresses). */
-export function parseHostPort(text: string, what = '--nbd'): HostPort {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) {
-    throw nbdError(
-      NbdErrors.ADDRESS_INVALID,
-      `${what} '${text}': expected HOST:PORT, e.g. 127.0.0.1:10809, 0.0.0.0:10809 or [::1]:10809`,
-    );
-  }
-  const host = m[1] ?? m[2] ?? '';
-  return { host: host === '' ? '::' : host, port };
-}
+import { invalidArgument } from '../../core/errors.js';
+import { parseHostPort } from '../../core/hostport.js';
+import type { Logger } from '../../core/log.js';
+import type { BlockDevice } from '../../bdev/types.js';
+import { NbdServer } from '../../nbd/server.js';
 
 function readPem(file: unknown, what: string): Buffer {
   try {
@@ -77,7 +58,7 @@ export const nbdFrontend = {
     log: Logger,
   ): Promise<{ describe: string; stop(): Promise<void> } | undefined> {
     if (opts.nbd === undefined) return undefined;
-    const { host, port } = parseHostPort(String(opts.nbd));
+    const { host, port } = parseHostPort(String(opts.nbd), { what: '--nbd' });
     const name = String(opts.name ?? '');
     const server = new NbdServer({
       log: log.child({ component: 'nbd' }),
