@@ -55,8 +55,12 @@ export const MAX_QUEUE_DEPTH = 1 << SLOT_BITS;
 const SLOT_MASK = MAX_QUEUE_DEPTH - 1;
 const GEN_MASK = 0xffff >> SLOT_BITS;
 
-/** Sends below this size are copied into one buffer per batch; larger ones go by reference. */
-const COALESCE_LIMIT = 16 * 1024;
+/**
+ * Sends smaller than this are copied together into one buffer per batch; larger ones go by
+ * reference (one writev). Copying 4 KiB data blocks cost more than it saved: 4 KiB writes at
+ * QD32 took 2.0-2.5 us of initiator CPU each with a 4 KiB limit, 2.7-4.9 us with 16 KiB.
+ */
+const COALESCE_LIMIT = 4096;
 const RECV_BUFFER_SIZE = 256 * 1024;
 /** C2H data still to come from which the next read goes straight into the caller's buffer. */
 const DIRECT_READ_MIN = 32 * 1024;
