@@ -91,6 +91,11 @@ test('admin Connect, properties and the CC enable handshake', T, async (t) => {
   const cntlid = c.cqe.dw0 & 0xffff;
   assert.ok(cntlid >= 1 && cntlid <= 0xffef);
   assert.equal(c.cqe.sqid, 0);
+  // Without an allow list an empty host NQN is admitted, as SPDK's and Linux's targets do.
+  const anon = await RawHost.open(port);
+  const a = await anon.connectCommand({ subnqn: NQN, hostnqn: '', qid: 0, sqsize: 31 });
+  assert.equal(a.status, 0);
+  anon.close();
 
   const cap = await h.propertyGet(Prop.CAP, true);
   assert.equal(cap.status, 0);
@@ -581,6 +586,9 @@ test(
     assert.equal(cnt.cqe.dw0, (1 << 16) | 16);
     const badHost = await h.connectCommand({ subnqn: NQN, hostnqn: 'not an nqn', qid: 0, sqsize: 31 });
     assert.equal(badHost.cqe.dw0, (1 << 16) | 512);
+    // An empty host NQN (SPDK's perf sends one) can never be on an allow list.
+    const empty = await h.connectCommand({ subnqn: NQN, hostnqn: '', qid: 0, sqsize: 31 });
+    assert.equal(empty.status, CS(CommandSpecificSc.ConnectInvalidHost));
     // The Connect data may also come on R2T (a host that puts no data in capsules).
     const ok = await h.connectCommand({
       subnqn: NQN,
