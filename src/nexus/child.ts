@@ -1,0 +1,180 @@
+/**
+ * A child of the nexus: one BlockDevice plus the nexus's view of it (state, sync state, fault
+ * reason, the dirty-segment log while it is out of sync) and the per-I/O timeout.
+ *
+ * Every I/O to the child goes through a FaultInjectingDevice layer (`faults`), so tests, and
+ * later the io-engine's test API, can fail or delay reads, writes and flushes of one child.
+ */
+import { BdevErrors, bdevError, FaultInjectingDevice, type BlockDevice } from '../bdev/index.js';
+import { isMayastorError } from '../core/errors.js';
+import type { SegmentMap } from './segment-map.js';
+import type { IoLog } from './io-log.js';
+import type { ChildState, ChildSyncState, FaultReason } from './types.js';
+import type { RebuildJob } from './rebuild.js';
+
+export interface ChildSpec {
+  device: BlockDevice;
+  /** How the child is named in status output and rebuild history; defaults to the device name. */
+  uri?: string;
+  /** Local children are preferred as rebuild sources; defaults to `driver !== 'nvmf'`. */
+  local?: boolean;
+}
+
+interface PendingIo {
+  deadline: number;
+  settled: boolean;
+  reject: (e: unknown) => void;
+}
+
+/** Map a child I/O error to the reason the child is retired with. */
+export function faultReasonOf(e: unknown): FaultReason {
+  if (isMayastorError(e, BdevErrors.TIMEOUT)) return 'TimedOut';
+  if (isMayastorError(e, BdevErrors.NO_SPACE)) return 'NoSpace';
+  return 'IoError';
+}
+
+export class NexusChild {
+  readonly uuid: string;
+  readonly uri: string;
+  readonly local: boolean;
+  device: BlockDevice;
+  faults: FaultInjectingDevice;
+
+  state: ChildState = 'Init';
+  sync: ChildSyncState = 'OutOfSync';
+  reason: FaultReason | undefined;
+  faultedAt: Date | undefined;
+  /** Segments still to be copied to this child; undefined while Synced. */
+  pending: SegmentMap | undefined;
+  /** True when `pending` started as "everything": no history, so the next rebuild is full. */
+  fullRebuild = false;
+  /** The persistent write-intent log, when the nexus has an IoLogStore. */
+  log: IoLog | undefined;
+  /** The log has been made durable at least once (so NexusInfo may name it). */
+  logDurable = false;
+  /** Rebuild finished; NexusInfo is being updated to record the child healthy. */
+  promoting = false;
+  rebuild: RebuildJob | undefined;
+
+  /** I/Os issued to the device and not settled yet, including ones the nexus gave up on. */
+  outstanding = 0;
+  /** I/Os the nexus still waits for (used for least-outstanding read balancing). */
+  active = 0;
+  private readonly timers = new Set<PendingIo>();
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    spec: ChildSpec,
+    private readonly timeoutMs: number,
+  ) {
+    this.device = spec.device;
+    this.faults = new FaultInjectingDevice(spec.device);
+    this.uuid = spec.device.uuid;
+    this.uri = spec.uri ?? spec.device.name;
+    this.local = spec.local ?? spec.device.driver !== 'nvmf';
+  }
+
+  /** Open and Synced: serves reads and takes writes. */
+  get isHealthy(): boolean {
+    return this.state === 'Open' && this.sync === 'Synced';
+  }
+
+  /** Open: takes writes (Synced, or OutOfSync while being rebuilt). */
+  get isWriter(): boolean {
+    return this.state === 'Open';
+  }
+
+  /** A partial rebuild is possible: the nexus has tracked every write the child missed. */
+  get hasIoLog(): boolean {
+    return this.pending !== undefined && !this.fullRebuild;
+  }
+
+  /** Swap in a new device handle (e.g. a reconnected remote replica). */
+  replaceDevice(device: BlockDevice): void {
+    this.device = device;
+    this.faults = new FaultInjectingDevice(device);
+  }
+
+  /**
+   * Run one I/O against the child with the per-I/O timeout. A timed-out I/O rejects with
+   * BDEV_TIMEOUT; when the device completes it later, the completion is ignored (only
+   * `outstanding` notices, so the child is not brought back while old I/O may still land).
+   */
+  submit(op: (dev: FaultInjectingDevice) => Promise<void>): Promise<void> {
+    this.outstanding++;
+    this.active++;
+    const entry: PendingIo = { deadline: Date.now() + this.timeoutMs, settled: false, reject: noop };
+    const p = new Promise<void>((resolve, reject) => {
+      entry.reject = reject;
+      let inner: Promise<void>;
+      try {
+        inner = op(this.faults);
+      } catch (e) {
+        inner = Promise.reject(e);
+      }
+      inner.then(
+        () => {
+          this.done(entry);
+          if (!entry.settled) {
+            entry.settled = true;
+            resolve();
+          }
+        },
+        (e: unknown) => {
+          this.done(entry);
+          if (!entry.settled) {
+            entry.settled = true;
+            reject(e);
+          }
+        },
+      );
+    });
+    if (this.timeoutMs > 0) this.timers.add(entry);
+    return p;
+  }
+
+  private done(entry: PendingIo): void {
+    this.outstanding--;
+    if (!entry.settled) this.active--;
+    this.timers.delete(entry);
+    if (this.outstanding === 0 && this.idleWaiters.length > 0) {
+      const w = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const f of w) f();
+    }
+  }
+
+  /** Time out I/Os past their deadline. Entries are in submission order, so deadlines ascend. */
+  sweep(now: number): void {
+    for (const e of this.timers) {
+      if (e.deadline > now) break;
+      this.timers.delete(e);
+      if (e.settled) continue;
+      e.settled = true;
+      this.active--;
+      e.reject(
+        bdevError(BdevErrors.TIMEOUT, `${this.uri}: I/O timed out after ${this.timeoutMs} ms`, {
+          details: { child: this.uuid },
+        }),
+      );
+    }
+  }
+
+  /** Resolves true once no I/O is outstanding on the device, false after `ms`. */
+  waitIdle(ms: number): Promise<boolean> {
+    if (this.outstanding === 0) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => {
+        this.idleWaiters = this.idleWaiters.filter((f) => f !== onIdle);
+        resolve(false);
+      }, ms);
+      const onIdle = () => {
+        clearTimeout(t);
+        resolve(true);
+      };
+      this.idleWaiters.push(onIdle);
+    });
+  }
+}
+
+function noop(): void {}
