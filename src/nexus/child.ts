@@ -66,6 +66,8 @@ export class NexusChild {
   constructor(
     spec: ChildSpec,
     private readonly timeoutMs: number,
+    /** Told when the child goes from no timed I/O to some (true) and back (false). */
+    private readonly onBusy: (busy: boolean) => void = () => undefined,
   ) {
     this.device = spec.device;
     this.faults = new FaultInjectingDevice(spec.device);
@@ -129,14 +131,17 @@ export class NexusChild {
         },
       );
     });
-    if (this.timeoutMs > 0) this.timers.add(entry);
+    if (this.timeoutMs > 0) {
+      this.timers.add(entry);
+      if (this.timers.size === 1) this.onBusy(true);
+    }
     return p;
   }
 
   private done(entry: PendingIo): void {
     this.outstanding--;
     if (!entry.settled) this.active--;
-    this.timers.delete(entry);
+    if (this.timers.delete(entry) && this.timers.size === 0) this.onBusy(false);
     if (this.outstanding === 0 && this.idleWaiters.length > 0) {
       const w = this.idleWaiters;
       this.idleWaiters = [];
@@ -149,6 +154,7 @@ export class NexusChild {
     for (const e of this.timers) {
       if (e.deadline > now) break;
       this.timers.delete(e);
+      if (this.timers.size === 0) this.onBusy(false);
       if (e.settled) continue;
       e.settled = true;
       this.active--;

@@ -209,6 +209,8 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
 
   private readonly admin = new Mutex();
   private timer: NodeJS.Timeout | undefined;
+  /** Children with I/O waiting for a timeout; while any, the timer keeps the process alive. */
+  private busyChildren = 0;
   private readonly history: RebuildHistoryRecord[] = [];
 
   private constructor(opts: NexusOptions, blockSize: number, size: number) {
@@ -283,7 +285,7 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
 
   private async init(specs: ChildSpec[]): Promise<void> {
     const info = await this.infoStore.get(this.infoKey);
-    const children = specs.map((s) => new NexusChild(s, this.childIoTimeoutMs));
+    const children = specs.map((s) => new NexusChild(s, this.childIoTimeoutMs, this.childBusy));
     const plan = planRecovery(
       info,
       children.map((c) => ({ uuid: c.uuid, local: c.local })),
@@ -801,9 +803,16 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
       const now = Date.now();
       for (const c of this.childList) c.sweep(now);
     }, period);
-    // Deliberately not unref'd: an I/O waiting for its timeout must keep the process alive.
-    // The timer stops when the nexus is closed or abandoned.
+    if (this.busyChildren === 0) this.timer.unref();
   }
+
+  /** An I/O waiting for its timeout keeps the process alive; an idle nexus does not. */
+  private childBusy = (busy: boolean): void => {
+    this.busyChildren += busy ? 1 : -1;
+    if (!this.timer) return;
+    if (busy && this.busyChildren === 1) this.timer.ref();
+    else if (!busy && this.busyChildren === 0) this.timer.unref();
+  };
 
   // ---------------------------------------------------------------- child management
 
@@ -837,7 +846,7 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
           `child ${spec.device.name} (${spec.device.size} bytes, block ${spec.device.blockSize}) does not fit nexus ${this.name} (${this.size} bytes, block ${this.blockSize})`,
         );
       }
-      const c = new NexusChild(spec, this.childIoTimeoutMs);
+      const c = new NexusChild(spec, this.childIoTimeoutMs, this.childBusy);
       c.pending = new SegmentMap(this.numSegments);
       c.pending.setAll();
       c.fullRebuild = true;
@@ -1038,8 +1047,9 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
     return c.rebuild;
   }
 
-  pauseRebuild(uuid: string): void {
-    this.job(uuid).pause();
+  /** Pause a rebuild; resolves once its copies in flight have finished. */
+  async pauseRebuild(uuid: string): Promise<void> {
+    await this.job(uuid).pause();
   }
 
   resumeRebuild(uuid: string): void {

@@ -82,6 +82,7 @@ export class RebuildJob {
   private readonly done: Promise<void>;
   private resolveDone!: () => void;
   private bucketTime = 0;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly host: RebuildHost,
@@ -131,13 +132,15 @@ export class RebuildJob {
     void this.run();
   }
 
-  pause(): void {
+  /** Pause; resolves once the copies in flight have finished (nothing is copied after that). */
+  async pause(): Promise<void> {
     if (this.state !== 'Rebuilding') {
       throw nexusError(NexusErrors.REBUILD_STATE, `cannot pause a rebuild that is ${this.state}`);
     }
     this.state = 'Paused';
     this.activeMs += Date.now() - this.runningSince;
     this.pauseGate = new Promise<void>((r) => (this.releasePause = r));
+    if (this.tasksActive > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
   }
 
   resume(): void {
@@ -243,9 +246,17 @@ export class RebuildJob {
     for (;;) {
       if (this.pauseGate) await this.pauseGate;
       if (this.stopRequested || this.failure) return;
-      const run = this.claim();
-      if (!run) return;
       const slot = await this.host.slots.acquire();
+      // Paused or stopped while waiting for a slot: nothing may start now.
+      if (this.pauseGate || this.stopRequested || this.failure) {
+        slot();
+        continue;
+      }
+      const run = this.claim();
+      if (!run) {
+        slot();
+        return;
+      }
       this.tasksActive++;
       try {
         await this.throttle((run.last - run.first + 1) * this.host.segmentSize);
@@ -253,9 +264,13 @@ export class RebuildJob {
       } catch (e) {
         if (!this.failure) this.failure = e instanceof Error ? e : new Error(String(e));
       } finally {
-        this.tasksActive--;
-        slot();
         for (let i = run.first; i <= run.last; i++) this.claimed.delete(i);
+        if (--this.tasksActive === 0 && this.idleWaiters.length > 0) {
+          const w = this.idleWaiters;
+          this.idleWaiters = [];
+          for (const f of w) f();
+        }
+        slot();
       }
     }
   }

@@ -51,3 +51,64 @@ export function ticks(n = 5): Promise<void> {
   for (let i = 0; i < n; i++) p = p.then(() => new Promise<void>((r) => setImmediate(r)));
   return p;
 }
+
+import { MemoryJournal, VerifyWorkload, checkDevice, type WorkloadStats } from '../../src/verify/index.js';
+import assert from 'node:assert/strict';
+
+export const RUN_ID = '3f1c2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5b';
+
+export function journalFor(dev: BlockDevice, blocks = dev.numBlocks): MemoryJournal {
+  return new MemoryJournal({
+    runId: RUN_ID,
+    blockSize: dev.blockSize,
+    startBlock: 0,
+    numBlocks: blocks,
+    createdAt: 0,
+  });
+}
+
+/** Run the verifying workload on `dev` until `during` resolves (and at least `minOps` operations). */
+export async function workloadDuring<T>(
+  dev: BlockDevice,
+  journal: MemoryJournal,
+  during: () => Promise<T>,
+  opts: { seed?: number; minOps?: number; queueDepth?: number } = {},
+): Promise<{ result: T; stats: WorkloadStats }> {
+  const ac = new AbortController();
+  const w = new VerifyWorkload({
+    device: dev,
+    journal,
+    signal: ac.signal,
+    seed: opts.seed ?? 11,
+    queueDepth: opts.queueDepth ?? 8,
+    flushEvery: 50,
+  });
+  const running = w.runToEnd();
+  let result: T;
+  try {
+    result = await during();
+    // Bounded: the workload keeps issuing until aborted; wait for enough operations.
+    const min = opts.minOps ?? 0;
+    for (let i = 0; i < 10_000 && w.progress.ops < min; i++) await new Promise((r) => setTimeout(r, 1));
+  } finally {
+    ac.abort();
+  }
+  const stats = await running;
+  return { result, stats };
+}
+
+/** The verifier's check on the nexus and on every in-sync child, plus byte equality of the children. */
+export async function assertConsistent(nexus: Nexus, journal: MemoryJournal, label = ''): Promise<void> {
+  const content = journal.content();
+  const rep = await checkDevice(nexus, content);
+  assert.equal(rep.passed, true, `${label} nexus check: ${JSON.stringify(rep.problems.slice(0, 5))}`);
+  let first: Buffer | undefined;
+  for (const c of nexus.children) {
+    if (!c.isHealthy) continue;
+    const r = await checkDevice(c.device, content);
+    assert.equal(r.passed, true, `${label} child ${c.uri} check: ${JSON.stringify(r.problems.slice(0, 5))}`);
+    const bytes = await readAll(c.device, nexus.size);
+    if (!first) first = bytes;
+    else assert.ok(first.equals(bytes), `${label} child ${c.uri} differs from the first healthy child`);
+  }
+}

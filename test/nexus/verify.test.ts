@@ -131,7 +131,9 @@ test('the file journal round-trips, and a torn tail only drops claims', async (t
   const file = path.join(dir, 'j');
   const dev = new MallocDevice({ name: 'm', blockSize: 4096, numBlocks: 128 });
   const journal = await FileJournal.create(file, header(128));
-  await new VerifyWorkload({ device: dev, journal, ops: 500, seed: 3 }).runToEnd();
+  // No zeroing here: their intents are committed before they are issued, so a torn tail could
+  // never lose one, and this test cuts the tail blindly.
+  await new VerifyWorkload({ device: dev, journal, ops: 500, seed: 3, zeroPct: 0 }).runToEnd();
   await journal.close();
   const content = await readJournal(file);
   assert.equal(content.header.runId, RUN);
