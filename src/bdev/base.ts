@@ -174,6 +174,25 @@ export abstract class BaseBlockDevice implements BlockDevice {
     );
   }
 
+  /**
+   * Submission for stacked devices (a replica over its pool's device): no validation, no
+   * statistics, no in-flight accounting. Only for callers whose own checks already guarantee an
+   * aligned, in-range request on an open device, and who account the I/O themselves; it saves
+   * the lower layer's bookkeeping on every I/O, which on Node's single thread is the cost that
+   * matters.
+   */
+  submitRead(offset: number, buf: Buffer): Promise<void> {
+    return this.doRead(offset, buf);
+  }
+
+  submitWrite(offset: number, buf: Buffer): Promise<void> {
+    return this.doWrite(offset, buf);
+  }
+
+  submitWriteZeroes(offset: number, length: number): Promise<void> {
+    return this.doWriteZeroes(offset, length);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
