@@ -57,11 +57,11 @@ import assert from 'node:assert/strict';
 
 export const RUN_ID = '3f1c2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 
-export function journalFor(dev: BlockDevice, blocks = dev.numBlocks): MemoryJournal {
+export function journalFor(dev: BlockDevice, blocks = dev.numBlocks, startBlock = 0): MemoryJournal {
   return new MemoryJournal({
     runId: RUN_ID,
     blockSize: dev.blockSize,
-    startBlock: 0,
+    startBlock,
     numBlocks: blocks,
     createdAt: 0,
   });
@@ -98,15 +98,27 @@ export async function workloadDuring<T>(
 }
 
 /** The verifier's check on the nexus and on every in-sync child, plus byte equality of the children. */
-export async function assertConsistent(nexus: Nexus, journal: MemoryJournal, label = ''): Promise<void> {
-  const content = journal.content();
-  const rep = await checkDevice(nexus, content);
-  assert.equal(rep.passed, true, `${label} nexus check: ${JSON.stringify(rep.problems.slice(0, 5))}`);
+export async function assertConsistent(
+  nexus: Nexus,
+  journals: MemoryJournal | MemoryJournal[],
+  label = '',
+): Promise<void> {
+  const contents = (Array.isArray(journals) ? journals : [journals]).map((j) => j.content());
+  for (const content of contents) {
+    const rep = await checkDevice(nexus, content);
+    assert.equal(rep.passed, true, `${label} nexus check: ${JSON.stringify(rep.problems.slice(0, 5))}`);
+  }
   let first: Buffer | undefined;
   for (const c of nexus.children) {
     if (!c.isHealthy) continue;
-    const r = await checkDevice(c.device, content);
-    assert.equal(r.passed, true, `${label} child ${c.uri} check: ${JSON.stringify(r.problems.slice(0, 5))}`);
+    for (const content of contents) {
+      const r = await checkDevice(c.device, content);
+      assert.equal(
+        r.passed,
+        true,
+        `${label} child ${c.uri} check: ${JSON.stringify(r.problems.slice(0, 5))}`,
+      );
+    }
     const bytes = await readAll(c.device, nexus.size);
     if (!first) first = bytes;
     else assert.ok(first.equals(bytes), `${label} child ${c.uri} differs from the first healthy child`);
