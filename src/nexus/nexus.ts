@@ -893,10 +893,7 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
         await log.close();
         await this.ioLogStore?.remove(log.meta).catch(() => undefined);
       }
-      if (this.closeChildren) {
-        // Do not wait for I/O that may never complete (a hung child); close releases it.
-        await c.faults.close().catch(() => undefined);
-      }
+      if (this.closeChildren) await this.closeChild(c);
       this.log.info({ child: c.uri, status: this.status }, 'child removed');
     });
   }
@@ -1131,8 +1128,22 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
       const log = c.log;
       if (log) await log.close().catch(() => undefined);
     }
-    if (this.closeChildren) {
-      await Promise.allSettled(this.childList.map((c) => c.faults.close()));
-    }
+    if (this.closeChildren) await Promise.all(this.childList.map((c) => this.closeChild(c)));
+  }
+
+  /**
+   * Close a child's device, waiting at most a little longer than an I/O timeout: a child whose
+   * device never completes an I/O (a dead node) must not hold up the nexus forever.
+   */
+  private async closeChild(c: NexusChild): Promise<void> {
+    const closing = c.faults.close().catch((e: unknown) => {
+      this.log.warn({ child: c.uri, error: describeError(e) }, 'closing the child failed');
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>(
+      (r) => (timer = setTimeout(r, Math.max(1000, 2 * this.childIoTimeoutMs))),
+    );
+    await Promise.race([closing, bound]);
+    clearTimeout(timer);
   }
 }
