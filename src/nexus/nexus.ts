@@ -473,6 +473,7 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
         const tmp = Buffer.allocUnsafe(buf.length);
         try {
           await c.submit((d) => d.read(offset, tmp));
+          if (this.lifecycle === 'Shutdown') throw this.blockedError()!;
           tmp.copy(buf);
           return;
         } catch (e) {
@@ -580,6 +581,9 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
     }
     for (let i = 0; i < ws.length; i++) if (results[i]!.status === 'fulfilled' && ws[i]!.isHealthy) ok = true;
     if (this.persistedGen < this.gen) await this.requestPersist();
+    // Shut down (abandoned, or persistence failed) while the I/O was in flight: a dead process
+    // acknowledges nothing.
+    if (this.lifecycle === 'Shutdown') throw this.blockedError()!;
     if (!ok) throw this.noHealthyChild(lastErr);
   }
 
@@ -1094,7 +1098,10 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
     results.forEach((r, i) => {
       if (r.status === 'rejected') this.retire(ws[i]!, faultReasonOf(r.reason));
     });
-    this.cleanShutdown = true;
+    // Clean means: every child recorded healthy holds the same data. With no healthy child left
+    // that cannot be claimed (children that failed the same write may differ), so a faulted
+    // nexus shuts down unclean and re-creation trusts one child only.
+    this.cleanShutdown = this.readers.length > 0;
     this.gen++;
     try {
       await this.requestPersist();

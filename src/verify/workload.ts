@@ -10,7 +10,17 @@ import { describeError } from '../core/errors.js';
 import { parseBlock, runIdBytes, stampBlock } from './stamp.js';
 import type { JournalWriter } from './journal.js';
 
+export interface RunBounds {
+  /** Stop after this many operations (of this run) ... */
+  ops?: number;
+  /** ... or after this many seconds ... */
+  seconds?: number;
+  /** ... or when aborted. */
+  signal?: AbortSignal;
+}
+
 export interface WorkloadOptions {
+  /** The device written; may be replaced between runs (`workload.device = ...`), e.g. a re-created nexus. */
   device: BlockDevice;
   journal: JournalWriter;
   /** Writes in flight (and reads) at once. */
@@ -23,11 +33,9 @@ export interface WorkloadOptions {
   zeroPct?: number;
   /** Issue a flush every this many operations (0: never). */
   flushEvery?: number;
-  /** Stop after this many operations ... */
+  /** Bounds for runToEnd(). */
   ops?: number;
-  /** ... or after this many seconds ... */
   seconds?: number;
-  /** ... or when aborted. */
   signal?: AbortSignal;
   /** PRNG seed, for reproducible runs. */
   seed?: number;
@@ -83,9 +91,9 @@ const F_ZERO = 2;
 const F_UNCERTAIN = 4;
 
 export class VerifyWorkload {
-  private readonly dev: BlockDevice;
+  device: BlockDevice;
   private readonly j: JournalWriter;
-  private readonly run: Buffer;
+  private readonly runId: Buffer;
   private readonly bs: number;
   private readonly start: number;
   private readonly blocks: number;
@@ -115,16 +123,16 @@ export class VerifyWorkload {
   };
 
   constructor(private readonly opts: WorkloadOptions) {
-    this.dev = opts.device;
+    this.device = opts.device;
     this.j = opts.journal;
     const h = opts.journal.header;
-    if (h.blockSize !== this.dev.blockSize) {
-      throw new Error(`journal block size ${h.blockSize} differs from the device's ${this.dev.blockSize}`);
+    if (h.blockSize !== this.device.blockSize) {
+      throw new Error(`journal block size ${h.blockSize} differs from the device's ${this.device.blockSize}`);
     }
-    if ((h.startBlock + h.numBlocks) * h.blockSize > this.dev.size) {
-      throw new Error(`the journal's region ends past the end of ${this.dev.name}`);
+    if ((h.startBlock + h.numBlocks) * h.blockSize > this.device.size) {
+      throw new Error(`the journal's region ends past the end of ${this.device.name}`);
     }
-    this.run = runIdBytes(h.runId);
+    this.runId = runIdBytes(h.runId);
     this.bs = h.blockSize;
     this.start = h.startBlock;
     this.blocks = h.numBlocks;
@@ -144,17 +152,27 @@ export class VerifyWorkload {
     return this.stats;
   }
 
-  async runToEnd(): Promise<WorkloadStats> {
+  /** Run with the bounds given at construction. */
+  runToEnd(): Promise<WorkloadStats> {
+    return this.run({ ops: this.opts.ops, seconds: this.opts.seconds, signal: this.opts.signal });
+  }
+
+  /**
+   * Run until one of the bounds is reached, then wait for the I/O in flight and commit the
+   * journal. May be called again (statistics and expectations carry over, sequence numbers go on).
+   */
+  async run(bounds: RunBounds): Promise<WorkloadStats> {
     const t0 = Date.now();
-    const deadline = this.opts.seconds !== undefined ? t0 + this.opts.seconds * 1000 : Infinity;
-    const maxOps = this.opts.ops ?? Infinity;
-    if (maxOps === Infinity && deadline === Infinity && !this.opts.signal) {
+    const deadline = bounds.seconds !== undefined ? t0 + bounds.seconds * 1000 : Infinity;
+    const maxOps = bounds.ops !== undefined ? this.stats.ops + bounds.ops : Infinity;
+    if (maxOps === Infinity && deadline === Infinity && !bounds.signal) {
       throw new Error('the workload needs a bound: ops, seconds or an abort signal');
     }
+    this.stopping = false;
     const qd = Math.max(1, this.opts.queueDepth ?? 32);
     const worker = async () => {
       for (let n = 1; ; n++) {
-        if (this.stopping || this.opts.signal?.aborted) return;
+        if (this.stopping || bounds.signal?.aborted) return;
         if (this.stats.ops >= maxOps || Date.now() >= deadline) return;
         this.stats.ops++;
         await this.oneOp();
@@ -167,7 +185,7 @@ export class VerifyWorkload {
     for (let i = 0; i < qd; i++) workers.push(worker());
     await Promise.all(workers);
     await this.j.commit();
-    this.stats.elapsedMs = Date.now() - t0;
+    this.stats.elapsedMs += Date.now() - t0;
     return this.stats;
   }
 
@@ -233,13 +251,13 @@ export class VerifyWorkload {
       if (zero) await this.j.commit();
       if (zero) {
         // Alternate between the two zeroing operations; both must leave zeros on every mirror.
-        if (seq & 1) await this.dev.writeZeroes(lba * this.bs, n * this.bs);
-        else await this.dev.unmap(lba * this.bs, n * this.bs);
+        if (seq & 1) await this.device.writeZeroes(lba * this.bs, n * this.bs);
+        else await this.device.unmap(lba * this.bs, n * this.bs);
       } else {
         const buf = Buffer.allocUnsafe(n * this.bs);
         for (let i = 0; i < n; i++)
-          stampBlock(buf.subarray(i * this.bs, (i + 1) * this.bs), this.run, lba + i, seq);
-        await this.dev.write(lba * this.bs, buf);
+          stampBlock(buf.subarray(i * this.bs, (i + 1) * this.bs), this.runId, lba + i, seq);
+        await this.device.write(lba * this.bs, buf);
       }
     } catch (e) {
       this.stats.writeErrors++;
@@ -260,7 +278,7 @@ export class VerifyWorkload {
     const lba = this.start + b;
     const buf = Buffer.alloc(n * this.bs);
     try {
-      await this.dev.read(lba * this.bs, buf);
+      await this.device.read(lba * this.bs, buf);
     } catch (e) {
       this.stats.readErrors++;
       this.noteError(e);
@@ -272,7 +290,7 @@ export class VerifyWorkload {
       // Only blocks whose content is certain: acknowledged, and no failed write since.
       if (!(f & F_ACKED) || f & F_UNCERTAIN) continue;
       this.stats.blocksVerified++;
-      const got = parseBlock(buf.subarray(i * this.bs, (i + 1) * this.bs), this.run, lba + i);
+      const got = parseBlock(buf.subarray(i * this.bs, (i + 1) * this.bs), this.runId, lba + i);
       const want = this.lastAck[b + i]!;
       const ok = f & F_ZERO ? got.kind === 'zero' : got.kind === 'stamp' && got.seq === want;
       if (!ok) {
@@ -291,7 +309,7 @@ export class VerifyWorkload {
   private async flush(): Promise<void> {
     const acks = this.j.acks;
     try {
-      await this.dev.flush();
+      await this.device.flush();
     } catch (e) {
       this.stats.flushErrors++;
       this.noteError(e);
