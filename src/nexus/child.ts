@@ -20,10 +20,21 @@ export interface ChildSpec {
   local?: boolean;
 }
 
-interface PendingIo {
-  deadline: number;
-  settled: boolean;
-  reject: (e: unknown) => void;
+/** The kinds of child I/O (numbers, so dispatch is a switch, not a closure per I/O). */
+export const IoKind = { Read: 0, Write: 1, Flush: 2, Unmap: 3, WriteZeroes: 4 } as const;
+export type IoKind = (typeof IoKind)[keyof typeof IoKind];
+
+/** Receives the outcome of child I/Os: exactly once per I/O, `err` undefined on success. */
+export interface IoWaiter {
+  childDone(child: NexusChild, err: unknown): void;
+}
+
+class PendingIo {
+  settled = false;
+  constructor(
+    readonly waiter: IoWaiter,
+    readonly deadline: number,
+  ) {}
 }
 
 /** Map a child I/O error to the reason the child is retired with. */
@@ -98,50 +109,65 @@ export class NexusChild {
   }
 
   /**
-   * Run one I/O against the child with the per-I/O timeout. A timed-out I/O rejects with
-   * BDEV_TIMEOUT; when the device completes it later, the completion is ignored (only
-   * `outstanding` notices, so the child is not brought back while old I/O may still land).
+   * Issue one I/O to the child with the per-I/O timeout; `waiter.childDone` is called exactly
+   * once: on completion, or with BDEV_TIMEOUT when the deadline passes first. A completion that
+   * arrives after a timeout is ignored (only `outstanding` notices it, so the child is not
+   * brought back while old I/O may still land). The nexus has validated the request, so the
+   * fault layer's own bookkeeping is skipped (submit*).
    */
-  submit(op: (dev: FaultInjectingDevice) => Promise<void>): Promise<void> {
+  io(kind: IoKind, offset: number, buf: Buffer | undefined, length: number, waiter: IoWaiter): void {
     this.outstanding++;
     this.active++;
-    const entry: PendingIo = { deadline: Date.now() + this.timeoutMs, settled: false, reject: noop };
-    const p = new Promise<void>((resolve, reject) => {
-      entry.reject = reject;
-      let inner: Promise<void>;
-      try {
-        inner = op(this.faults);
-      } catch (e) {
-        inner = Promise.reject(e);
-      }
-      inner.then(
-        () => {
-          this.done(entry);
-          if (!entry.settled) {
-            entry.settled = true;
-            resolve();
-          }
-        },
-        (e: unknown) => {
-          this.done(entry);
-          if (!entry.settled) {
-            entry.settled = true;
-            reject(e);
-          }
-        },
-      );
-    });
+    const e = new PendingIo(waiter, this.timeoutMs > 0 ? Date.now() + this.timeoutMs : Infinity);
     if (this.timeoutMs > 0) {
-      this.timers.add(entry);
+      this.timers.add(e);
       if (this.timers.size === 1) this.onBusy(true);
     }
-    return p;
+    let p: Promise<void>;
+    const f = this.faults;
+    try {
+      switch (kind) {
+        case IoKind.Read:
+          p = f.submitRead(offset, buf!);
+          break;
+        case IoKind.Write:
+          p = f.submitWrite(offset, buf!);
+          break;
+        case IoKind.Flush:
+          p = f.flush();
+          break;
+        case IoKind.Unmap:
+          p = f.unmap(offset, length);
+          break;
+        default:
+          p = f.submitWriteZeroes(offset, length);
+      }
+    } catch (err) {
+      p = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    p.then(
+      () => this.finish(e, undefined),
+      (err: unknown) => this.finish(e, err ?? new Error('child I/O failed')),
+    );
   }
 
-  private done(entry: PendingIo): void {
+  /** Promise form of io(), for paths that are not hot (rebuild copies, shutdown flushes). */
+  submit(kind: IoKind, offset: number, buf: Buffer | undefined, length = buf?.length ?? 0): Promise<void> {
+    return new Promise<void>((resolve, reject) =>
+      this.io(kind, offset, buf, length, {
+        childDone: (_c, err) => (err === undefined ? resolve() : reject(err)),
+      }),
+    );
+  }
+
+  private finish(e: PendingIo, err: unknown): void {
     this.outstanding--;
-    if (!entry.settled) this.active--;
-    if (this.timers.delete(entry) && this.timers.size === 0) this.onBusy(false);
+    if (!e.settled) {
+      e.settled = true;
+      this.active--;
+      if (this.timers.delete(e) && this.timers.size === 0) this.onBusy(false);
+      e.waiter.childDone(this, err);
+    }
     if (this.outstanding === 0 && this.idleWaiters.length > 0) {
       const w = this.idleWaiters;
       this.idleWaiters = [];
@@ -158,7 +184,8 @@ export class NexusChild {
       if (e.settled) continue;
       e.settled = true;
       this.active--;
-      e.reject(
+      e.waiter.childDone(
+        this,
         bdevError(BdevErrors.TIMEOUT, `${this.uri}: I/O timed out after ${this.timeoutMs} ms`, {
           details: { child: this.uuid },
         }),
@@ -182,5 +209,3 @@ export class NexusChild {
     });
   }
 }
-
-function noop(): void {}

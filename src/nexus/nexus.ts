@@ -24,7 +24,7 @@ import { silentLogger, type Logger } from '../core/log.js';
 import { isPowerOfTwo } from '../core/units.js';
 import { newUuid } from '../core/uuid.js';
 import { BdevErrors } from '../bdev/errors.js';
-import { NexusChild, faultReasonOf, type ChildSpec } from './child.js';
+import { IoKind, NexusChild, faultReasonOf, type ChildSpec, type IoWaiter } from './child.js';
 import { nexusError, NexusErrors } from './errors.js';
 import type { IoLogStore } from './io-log.js';
 import type { ChildInfo, NexusInfo, NexusInfoStore } from './persistence.js';
@@ -152,6 +152,27 @@ export function planRecovery(
 interface InflightWrite {
   offset: number;
   length: number;
+}
+
+/** Collects the outcome of one I/O fanned out to several children. */
+class FanOut implements IoWaiter {
+  remaining: number;
+  failed: Array<{ child: NexusChild; err: unknown }> | undefined;
+  constructor(
+    readonly children: NexusChild[],
+    private readonly resolve: (fo: FanOut) => void,
+  ) {
+    this.remaining = children.length;
+  }
+  childDone(child: NexusChild, err: unknown): void {
+    if (err !== undefined) (this.failed ??= []).push({ child, err });
+    if (--this.remaining === 0) this.resolve(this);
+  }
+  succeeded(c: NexusChild): boolean {
+    if (!this.failed) return true;
+    for (const f of this.failed) if (f.child === c) return false;
+    return true;
+  }
 }
 
 interface PersistWaiter {
@@ -472,11 +493,12 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
         // scribble over the caller's buffer after another child has filled it.
         const tmp = Buffer.allocUnsafe(buf.length);
         try {
-          await c.submit((d) => d.read(offset, tmp));
+          await c.submit(IoKind.Read, offset, tmp);
           if (this.lifecycle === 'Shutdown') throw this.blockedError()!;
           tmp.copy(buf);
           return;
         } catch (e) {
+          if (this.lifecycle === 'Shutdown') throw this.blockedError()!;
           lastErr = e;
           this.log.warn(
             { child: c.uri, offset, length: buf.length, error: describeError(e) },
@@ -506,21 +528,37 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
   }
 
   protected doWrite(offset: number, buf: Buffer): Promise<void> {
-    return this.fanOutWrite(offset, buf.length, (d) => d.write(offset, buf));
+    return this.fanOutWrite(IoKind.Write, offset, buf.length, buf);
   }
 
   protected doUnmap(offset: number, length: number): Promise<void> {
-    return this.fanOutWrite(offset, length, (d) => d.unmap(offset, length));
+    return this.fanOutWrite(IoKind.Unmap, offset, length, undefined);
   }
 
   protected doWriteZeroes(offset: number, length: number): Promise<void> {
-    return this.fanOutWrite(offset, length, (d) => d.writeZeroes(offset, length));
+    return this.fanOutWrite(IoKind.WriteZeroes, offset, length, undefined);
+  }
+
+  /** Issue one I/O to every child in `ws`; resolves (never rejects) when all have answered. */
+  private dispatch(
+    ws: NexusChild[],
+    kind: IoKind,
+    offset: number,
+    length: number,
+    buf: Buffer | undefined,
+  ): Promise<FanOut> {
+    return new Promise<FanOut>((resolve) => {
+      const fo = new FanOut(ws, resolve);
+      if (ws.length === 0) resolve(fo);
+      for (const c of ws) c.io(kind, offset, buf, length, fo);
+    });
   }
 
   private async fanOutWrite(
+    kind: IoKind,
     offset: number,
     length: number,
-    op: (d: BlockDevice) => Promise<void>,
+    buf: Buffer | undefined,
   ): Promise<void> {
     const g = this.enter();
     if (g) await g;
@@ -536,10 +574,10 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
         const m = this.markDirty(offset, length);
         if (m) await m;
       }
-      const ws = this.writers;
       if (this.readers.length === 0) throw this.noHealthyChild(undefined);
-      const results = await Promise.allSettled(ws.map((c) => c.submit(op)));
-      await this.settle(ws, results);
+      const fo = await this.dispatch(this.writers, kind, offset, length, buf);
+      const p = this.settle(fo);
+      if (p) await p;
     } finally {
       release?.();
       this.inflightWrites.delete(w);
@@ -551,10 +589,10 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
     const g = this.enter();
     if (g) await g;
     try {
-      const ws = this.writers;
       if (this.readers.length === 0) throw this.noHealthyChild(undefined);
-      const results = await Promise.allSettled(ws.map((c) => c.submit((d) => d.flush())));
-      await this.settle(ws, results);
+      const fo = await this.dispatch(this.writers, IoKind.Flush, 0, 0, undefined);
+      const p = this.settle(fo);
+      if (p) await p;
     } finally {
       this.exit();
     }
@@ -563,28 +601,37 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
   /**
    * Complete a fanned-out I/O: retire every child that failed it, then succeed only if a child
    * that is healthy now completed it, and only once NexusInfo reflects every retire so far.
+   * Returns undefined when that is settled synchronously (the common case), else a promise.
    *
    * No re-drive is needed: the writer set of an I/O is every Open child at issue time, and it
    * can only grow under pause(), which waits for in-flight I/O; so every child still in the
    * set afterwards has already completed this I/O.
    */
-  private async settle(ws: NexusChild[], results: PromiseSettledResult<void>[]): Promise<void> {
+  private settle(fo: FanOut): Promise<void> | undefined {
     let lastErr: unknown;
-    let ok = false;
-    for (let i = 0; i < ws.length; i++) {
-      const r = results[i]!;
-      if (r.status === 'rejected') {
-        lastErr = r.reason;
-        this.log.warn({ child: ws[i]!.uri, error: describeError(r.reason) }, 'child I/O failed');
-        this.retire(ws[i]!, faultReasonOf(r.reason));
+    if (fo.failed) {
+      for (const f of fo.failed) {
+        lastErr = f.err;
+        this.log.warn({ child: f.child.uri, error: describeError(f.err) }, 'child I/O failed');
+        this.retire(f.child, faultReasonOf(f.err));
       }
     }
-    for (let i = 0; i < ws.length; i++) if (results[i]!.status === 'fulfilled' && ws[i]!.isHealthy) ok = true;
-    if (this.persistedGen < this.gen) await this.requestPersist();
-    // Shut down (abandoned, or persistence failed) while the I/O was in flight: a dead process
-    // acknowledges nothing.
-    if (this.lifecycle === 'Shutdown') throw this.blockedError()!;
-    if (!ok) throw this.noHealthyChild(lastErr);
+    let ok = false;
+    for (const c of fo.children) {
+      if (c.isHealthy && fo.succeeded(c)) {
+        ok = true;
+        break;
+      }
+    }
+    const finish = () => {
+      // Shut down (abandoned, or persistence failed) while the I/O was in flight: a dead
+      // process acknowledges nothing.
+      if (this.lifecycle === 'Shutdown') throw this.blockedError()!;
+      if (!ok) throw this.noHealthyChild(lastErr);
+    };
+    if (this.persistedGen < this.gen) return this.requestPersist().then(finish);
+    finish();
+    return undefined;
   }
 
   /** Set the write's segments in every tracked child's map and log; resolves once the logs are durable. */
@@ -1093,11 +1140,8 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
     }
     this.lifecycle = 'ShuttingDown';
     await Promise.all(this.childList.map((c) => (c.rebuild?.isActive ? c.rebuild.stop() : undefined)));
-    const ws = this.writers;
-    const results = await Promise.allSettled(ws.map((c) => c.submit((d) => d.flush())));
-    results.forEach((r, i) => {
-      if (r.status === 'rejected') this.retire(ws[i]!, faultReasonOf(r.reason));
-    });
+    const fo = await this.dispatch(this.writers, IoKind.Flush, 0, 0, undefined);
+    for (const f of fo.failed ?? []) this.retire(f.child, faultReasonOf(f.err));
     // Clean means: every child recorded healthy holds the same data. With no healthy child left
     // that cannot be claimed (children that failed the same write may differ), so a faulted
     // nexus shuts down unclean and re-creation trusts one child only.

@@ -18,7 +18,7 @@ import type { Logger } from '../core/log.js';
 import { sleep, type Semaphore } from '../core/async.js';
 import { describeError } from '../core/errors.js';
 import type { RangeLock } from './range-lock.js';
-import { faultReasonOf, type NexusChild } from './child.js';
+import { IoKind, faultReasonOf, type NexusChild } from './child.js';
 import type { FaultReason, RebuildHistoryRecord, RebuildState, RebuildStats } from './types.js';
 import { nexusError, NexusErrors } from './errors.js';
 
@@ -306,7 +306,7 @@ export class RebuildJob {
         // A fresh buffer per attempt: a timed-out read may still complete into the old one.
         const buf = Buffer.allocUnsafe(length);
         try {
-          await src.submit((d) => d.read(offset, buf));
+          await src.submit(IoKind.Read, offset, buf);
           data = buf;
           break;
         } catch (e) {
@@ -320,7 +320,7 @@ export class RebuildJob {
       }
       if (this.dest.state !== 'Open' || this.failure) return;
       try {
-        await this.dest.submit((d) => d.write(offset, data));
+        await this.dest.submit(IoKind.Write, offset, data);
       } catch (e) {
         this.host.retireChild(this.dest, 'RebuildFailed');
         throw nexusError(

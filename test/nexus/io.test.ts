@@ -22,7 +22,7 @@ test('writes reach every child, reads are spread over healthy children', async (
     assert.deepEqual(buf, data.subarray(i * BS, (i + 1) * BS));
   }
   const [ca, cb] = nexus.children;
-  assert.ok(ca!.faults.stats.numReadOps > 0 && cb!.faults.stats.numReadOps > 0, 'both children served reads');
+  assert.ok(ca!.device.stats.numReadOps > 0 && cb!.device.stats.numReadOps > 0, 'both children served reads');
   await nexus.unmap(0, BS);
   await nexus.writeZeroes(BS, BS);
   const z = Buffer.alloc(2 * BS, 1);

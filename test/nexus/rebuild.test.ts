@@ -32,7 +32,7 @@ test('an added child is rebuilt in full while the workload runs, and never serve
       assert.deepEqual((await store.get(nexus.infoKey))?.children[1], { uuid: b.uuid, healthy: false });
       const state = await nexus.waitRebuild(b.uuid);
       // While rebuilding, the child only took writes.
-      assert.equal(nexus.child(b.uuid).faults.stats.numReadOps, 0);
+      assert.equal(nexus.child(b.uuid).device.stats.numReadOps, 0);
       return state;
     },
     { minOps: 300, seed: 2 },

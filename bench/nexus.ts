@@ -1,0 +1,219 @@
+/**
+ * Nexus overhead and rebuild speed, in one run:
+ *
+ *  1. 4 KiB random writes at queue depth 32 on a bare replica (a thick replica in a pool on a
+ *     file, aio), on a 1-child nexus over it, and on 2-way and 3-way mirrors (one replica per
+ *     pool, one pool per file, as on separate nodes), in alternating rounds. Goals: the 1-child
+ *     nexus at most 6% slower than the bare replica (Mayastor's claim), 2-way at least 0.8 of
+ *     1 child (what SPDK's raid1 keeps on this machine).
+ *  2. Rebuild throughput of a new child as a fraction of a plain sequential copy of the same
+ *     replica (same copy size and parallelism), without and with application writes going on
+ *     (and what those writes keep of their speed).
+ *
+ *   npm run bench -- nexus [--seconds 3] [--rounds 2] [--size-mb 256] [--dir /var/tmp] [--qd 32]
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { FileDevice, type BlockDevice } from '../src/bdev/index.js';
+import { Pool, type Replica } from '../src/pool/index.js';
+import {
+  MemoryNexusInfoStore,
+  Nexus,
+  DEFAULT_REBUILD_OPTIONS,
+  DEFAULT_SEGMENT_SIZE,
+} from '../src/nexus/index.js';
+import { newUuid } from '../src/core/uuid.js';
+import { MiB } from '../src/core/units.js';
+import { runLoad, median, parseArgs, table, result, progress, type LoadResult } from './_lib.js';
+
+function nexusOver(children: BlockDevice[]): Promise<Nexus> {
+  return Nexus.create({
+    name: `bench-${children.length}`,
+    uuid: newUuid(),
+    children: children.map((device) => ({ device })),
+    infoStore: new MemoryNexusInfoStore(),
+    closeChildren: false,
+  });
+}
+
+/** A plain copy of `src` to `dst` with the rebuild's copy size and parallelism: the yardstick. */
+async function plainCopy(
+  src: BlockDevice,
+  dst: BlockDevice,
+  chunk: number,
+  parallel: number,
+): Promise<number> {
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      const buf = Buffer.allocUnsafe(chunk);
+      while (next < src.size) {
+        const at = next;
+        next += chunk;
+        const n = Math.min(chunk, src.size - at);
+        await src.read(at, buf.subarray(0, n));
+        await dst.write(at, buf.subarray(0, n));
+      }
+    }),
+  );
+  await dst.flush();
+  return src.size / ((performance.now() - t0) / 1000);
+}
+
+/** Random 4 KiB writes on `dev` until `done` resolves; returns IOPS. */
+async function writesUntil(dev: BlockDevice, done: Promise<unknown>, qd: number): Promise<number> {
+  let stop = false;
+  void done.then(() => (stop = true));
+  let ops = 0;
+  let x = 0x1234567;
+  const blocks = Math.floor(dev.size / 4096);
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: qd }, async () => {
+      const buf = Buffer.alloc(4096, 0x33);
+      while (!stop) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        await dev.write(((x >>> 0) % blocks) * 4096, buf);
+        ops++;
+      }
+    }),
+  );
+  return ops / ((performance.now() - t0) / 1000);
+}
+
+async function rebuildOnce(
+  src: Replica,
+  dst: Replica,
+  withLoad: number,
+): Promise<{ bps: number; iops: number }> {
+  const nexus = await nexusOver([src]);
+  const t0 = performance.now();
+  await nexus.addChild({ device: dst });
+  const done = nexus.waitRebuild(dst.uuid);
+  const iops = withLoad > 0 ? await writesUntil(nexus, done, withLoad) : 0;
+  const state = await done;
+  const secs = (performance.now() - t0) / 1000;
+  if (state !== 'Completed') throw new Error(`rebuild ended ${state}`);
+  const h = nexus.rebuildHistory()[0]!;
+  await nexus.close();
+  return { bps: (h.blocksTransferred * h.blockSize) / secs, iops };
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const a = parseArgs(argv, { seconds: 3, rounds: 2, 'size-mb': 256, dir: '/var/tmp', qd: 32 });
+  const seconds = Number(a.seconds);
+  const rounds = Number(a.rounds);
+  const qd = Number(a.qd);
+  const size = Number(a['size-mb']) * MiB;
+  const dir = fs.mkdtempSync(path.join(a.dir!, 'mayastor-bench-nexus-'));
+  const pools: Pool[] = [];
+  try {
+    progress(
+      `preparing 4 pools of ${size / MiB} MiB in ${dir} (UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '4'})`,
+    );
+    const replicas: Replica[] = [];
+    for (let i = 0; i < 4; i++) {
+      const file = path.join(dir, `pool${i}.img`);
+      fs.writeFileSync(file, Buffer.alloc(0));
+      fs.truncateSync(file, size + 64 * MiB);
+      const disk = await FileDevice.open({ path: file, blockSize: 4096, engine: 'aio' });
+      const pool = await Pool.create(disk, { name: `bench${i}`, clusterSize: 4 * MiB });
+      pools.push(pool);
+      const r = await pool.createReplica({ uuid: newUuid(), size, thin: false });
+      // Fill it, so nothing reads or writes file holes.
+      const chunk = Buffer.alloc(4 * MiB, 0x11 + i);
+      for (let off = 0; off < size; off += chunk.length) await r.write(off, chunk);
+      await r.flush();
+      replicas.push(r);
+    }
+    const [r0, r1, r2, r3] = replicas as [Replica, Replica, Replica, Replica];
+    const load = { op: 'randwrite' as const, blockSize: 4096, queueDepth: qd, seconds };
+    const res: Record<'bare' | 'n1' | 'n2' | 'n3', LoadResult[]> = { bare: [], n1: [], n2: [], n3: [] };
+    for (let round = 0; round < rounds; round++) {
+      progress(
+        `round ${round + 1}/${rounds}: 4 KiB randwrite qd ${qd}, ${seconds}s each: bare, 1-child, 2-way, 3-way`,
+      );
+      res.bare.push(await runLoad(r0, load));
+      for (const [key, kids] of [
+        ['n1', [r0]],
+        ['n2', [r0, r1]],
+        ['n3', [r0, r1, r2]],
+      ] as const) {
+        const nexus = await nexusOver([...kids]);
+        res[key].push(await runLoad(nexus, load));
+        await nexus.close();
+      }
+    }
+    const m = (xs: LoadResult[]) => median(xs.map((x) => x.iops));
+    const lat = (xs: LoadResult[]) => median(xs.map((x) => x.meanLatencyUs));
+
+    const chunk = DEFAULT_REBUILD_OPTIONS.copySegments * DEFAULT_SEGMENT_SIZE;
+    const par = DEFAULT_REBUILD_OPTIONS.tasks;
+    progress(`plain copy of the replica (${chunk / 1024} KiB x ${par} in flight)`);
+    const copyBps = await plainCopy(r0, r3, chunk, par);
+    progress('rebuild of a new child, no application I/O');
+    const idle = await rebuildOnce(r0, r3, 0);
+    progress(`rebuild of a new child under 4 KiB random writes at qd ${qd}`);
+    const busy = await rebuildOnce(r0, r2, qd);
+    // What the application writes keep: compared with the same nexus shape (a source and a
+    // second writer) when no rebuild runs, i.e. the 2-way mirror.
+    const appKept = busy.iops / m(res.n2);
+
+    console.log(
+      `\nNexus: 4 KiB random writes, queue depth ${qd}, ${rounds} alternating rounds of ${seconds}s (median)`,
+    );
+    console.log(
+      `children: thick replicas (pool cluster 4 MiB) on ${size / MiB} MiB files in ${a.dir}, aio, one pool per child\n`,
+    );
+    const base = m(res.bare);
+    const one = m(res.n1);
+    console.log(
+      table(
+        ['device', 'IOPS', 'lat us', 'vs bare', 'vs 1 child'],
+        [
+          ['bare replica', base, lat(res.bare), 1, base / one],
+          ['nexus, 1 child', one, lat(res.n1), one / base, 1],
+          ['nexus, 2-way', m(res.n2), lat(res.n2), m(res.n2) / base, m(res.n2) / one],
+          ['nexus, 3-way', m(res.n3), lat(res.n3), m(res.n3) / base, m(res.n3) / one],
+        ],
+      ),
+    );
+    console.log(`\nRebuild of a ${size / MiB} MiB child (copy ${chunk / 1024} KiB x ${par} tasks)\n`);
+    console.log(
+      table(
+        ['copy', 'MB/s', 'vs plain copy', 'app IOPS', 'app vs 2-way'],
+        [
+          ['plain sequential copy', copyBps / 1e6, 1, '-', '-'],
+          ['rebuild, idle', idle.bps / 1e6, idle.bps / copyBps, '-', '-'],
+          ['rebuild, app writes', busy.bps / 1e6, busy.bps / copyBps, busy.iops, appKept],
+        ],
+      ),
+    );
+    console.log('');
+    console.log(
+      result('nexus', {
+        bare_iops: Math.round(base),
+        n1_iops: Math.round(one),
+        n2_iops: Math.round(m(res.n2)),
+        n3_iops: Math.round(m(res.n3)),
+        n1_vs_bare: one / base,
+        n2_vs_n1: m(res.n2) / one,
+        n3_vs_n1: m(res.n3) / one,
+        copy_mbps: copyBps / 1e6,
+        rebuild_idle_mbps: idle.bps / 1e6,
+        rebuild_idle_vs_copy: idle.bps / copyBps,
+        rebuild_busy_mbps: busy.bps / 1e6,
+        rebuild_busy_vs_copy: busy.bps / copyBps,
+        app_iops_during_rebuild: Math.round(busy.iops),
+        app_during_rebuild_vs_n2: appKept,
+      }),
+    );
+  } finally {
+    for (const p of pools) await p.export().catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
