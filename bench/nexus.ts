@@ -10,7 +10,7 @@
  *     replica (same copy size and parallelism), without and with application writes going on
  *     (and what those writes keep of their speed).
  *
- *   npm run bench -- nexus [--seconds 3] [--rounds 2] [--size-mb 256] [--dir /var/tmp] [--qd 32]
+ *   npm run bench -- nexus [--seconds 3] [--rounds 3] [--size-mb 256] [--dir /var/tmp] [--qd 32]
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -104,7 +104,7 @@ async function rebuildOnce(
 }
 
 export async function run(argv: string[]): Promise<void> {
-  const a = parseArgs(argv, { seconds: 3, rounds: 2, 'size-mb': 256, dir: '/var/tmp', qd: 32 });
+  const a = parseArgs(argv, { seconds: 3, rounds: 3, 'size-mb': 256, dir: '/var/tmp', qd: 32 });
   const seconds = Number(a.seconds);
   const rounds = Number(a.rounds);
   const qd = Number(a.qd);
@@ -132,21 +132,47 @@ export async function run(argv: string[]): Promise<void> {
     }
     const [r0, r1, r2, r3] = replicas as [Replica, Replica, Replica, Replica];
     const load = { op: 'randwrite' as const, blockSize: 4096, queueDepth: qd, seconds };
-    const res: Record<'bare' | 'n1' | 'n2' | 'n3', LoadResult[]> = { bare: [], n1: [], n2: [], n3: [] };
+    const res: Record<'bare' | 'n1' | 'n2' | 'n3' | 'par2' | 'par3', LoadResult[]> = {
+      bare: [],
+      n1: [],
+      n2: [],
+      n3: [],
+      par2: [],
+      par3: [],
+    };
+    // The ceiling of an N-way mirror on this machine: N bare replicas loaded at the same time,
+    // each at the same queue depth (a mirror cannot be faster than its slowest child under that
+    // load). Reported as the slowest of them.
+    // Write back what the previous run dirtied, so it does not slow the next one down (the
+    // page cache's writeback otherwise lands on whichever system runs next).
+    const settle = async () => {
+      for (const r of replicas) await r.flush();
+    };
+    const measure = async (dev: BlockDevice): Promise<LoadResult> => {
+      await settle();
+      return runLoad(dev, load);
+    };
+    const parallel = async (devs: BlockDevice[]): Promise<LoadResult> => {
+      await settle();
+      const rs = await Promise.all(devs.map((d) => runLoad(d, load)));
+      return rs.reduce((a, b) => (b.iops < a.iops ? b : a));
+    };
     for (let round = 0; round < rounds; round++) {
       progress(
         `round ${round + 1}/${rounds}: 4 KiB randwrite qd ${qd}, ${seconds}s each: bare, 1-child, 2-way, 3-way`,
       );
-      res.bare.push(await runLoad(r0, load));
+      res.bare.push(await measure(r0));
       for (const [key, kids] of [
         ['n1', [r0]],
         ['n2', [r0, r1]],
         ['n3', [r0, r1, r2]],
       ] as const) {
         const nexus = await nexusOver([...kids]);
-        res[key].push(await runLoad(nexus, load));
+        res[key].push(await measure(nexus));
         await nexus.close();
       }
+      res.par2.push(await parallel([r0, r1]));
+      res.par3.push(await parallel([r0, r1, r2]));
     }
     const m = (xs: LoadResult[]) => median(xs.map((x) => x.iops));
     const lat = (xs: LoadResult[]) => median(xs.map((x) => x.meanLatencyUs));
@@ -173,12 +199,28 @@ export async function run(argv: string[]): Promise<void> {
     const one = m(res.n1);
     console.log(
       table(
-        ['device', 'IOPS', 'lat us', 'vs bare', 'vs 1 child'],
+        ['device', 'IOPS', 'lat us', 'vs bare', 'vs 1 child', 'vs ceiling'],
         [
-          ['bare replica', base, lat(res.bare), 1, base / one],
-          ['nexus, 1 child', one, lat(res.n1), one / base, 1],
-          ['nexus, 2-way', m(res.n2), lat(res.n2), m(res.n2) / base, m(res.n2) / one],
-          ['nexus, 3-way', m(res.n3), lat(res.n3), m(res.n3) / base, m(res.n3) / one],
+          ['bare replica', base, lat(res.bare), 1, base / one, '-'],
+          ['nexus, 1 child', one, lat(res.n1), one / base, 1, one / base],
+          [
+            'nexus, 2-way',
+            m(res.n2),
+            lat(res.n2),
+            m(res.n2) / base,
+            m(res.n2) / one,
+            m(res.n2) / m(res.par2),
+          ],
+          [
+            'nexus, 3-way',
+            m(res.n3),
+            lat(res.n3),
+            m(res.n3) / base,
+            m(res.n3) / one,
+            m(res.n3) / m(res.par3),
+          ],
+          ['ceiling 2: 2 bare at once', m(res.par2), lat(res.par2), m(res.par2) / base, '-', 1],
+          ['ceiling 3: 3 bare at once', m(res.par3), lat(res.par3), m(res.par3) / base, '-', 1],
         ],
       ),
     );
@@ -203,6 +245,10 @@ export async function run(argv: string[]): Promise<void> {
         n1_vs_bare: one / base,
         n2_vs_n1: m(res.n2) / one,
         n3_vs_n1: m(res.n3) / one,
+        ceiling2_iops: Math.round(m(res.par2)),
+        ceiling3_iops: Math.round(m(res.par3)),
+        n2_vs_ceiling2: m(res.n2) / m(res.par2),
+        n3_vs_ceiling3: m(res.n3) / m(res.par3),
         copy_mbps: copyBps / 1e6,
         rebuild_idle_mbps: idle.bps / 1e6,
         rebuild_idle_vs_copy: idle.bps / copyBps,

@@ -226,6 +226,7 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
   private pauseCount = 0;
   private resumeWaiters: Array<() => void> = [];
   private drainWaiters: Array<() => void> = [];
+  private quietWaiters: Array<() => void> = [];
   private readonly inflightWrites = new Set<InflightWrite>();
 
   private readonly admin = new Mutex();
@@ -447,11 +448,23 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
   }
 
   private exit(): void {
-    if (--this.inflightIo === 0 && this.drainWaiters.length > 0) {
-      const w = this.drainWaiters;
-      this.drainWaiters = [];
-      for (const f of w) f();
+    if (--this.inflightIo === 0) {
+      if (this.drainWaiters.length > 0) {
+        const w = this.drainWaiters;
+        this.drainWaiters = [];
+        for (const f of w) f();
+      }
+      if (this.quietWaiters.length > 0) {
+        const w = this.quietWaiters;
+        this.quietWaiters = [];
+        for (const f of w) f();
+      }
     }
+  }
+
+  appQuiet(): Promise<void> | undefined {
+    if (this.inflightIo === 0) return undefined;
+    return new Promise<void>((r) => this.quietWaiters.push(r));
   }
 
   /** Hold new application I/O and wait until none is in flight (Mayastor's pause). */

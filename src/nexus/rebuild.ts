@@ -31,6 +31,11 @@ export interface RebuildOptions {
   maxTasksPerNexus: number;
   /** Bytes per second per job; 0 for no cap. */
   bandwidthLimit: number;
+  /**
+   * Copies in flight while application I/O is in flight: the rest of the tasks wait for a quiet
+   * moment, so the rebuild runs at full speed on an idle volume and yields to a busy one.
+   */
+  busyTasks: number;
 }
 
 export const DEFAULT_REBUILD_OPTIONS: RebuildOptions = {
@@ -38,6 +43,7 @@ export const DEFAULT_REBUILD_OPTIONS: RebuildOptions = {
   copySegments: 4,
   maxTasksPerNexus: 8,
   bandwidthLimit: 0,
+  busyTasks: 1,
 };
 
 /** What the job needs from its nexus. */
@@ -52,6 +58,8 @@ export interface RebuildHost {
   pickSource(dest: NexusChild): NexusChild | undefined;
   /** A child failed an I/O of the rebuild: retire it with this reason. */
   retireChild(child: NexusChild, reason: FaultReason): void;
+  /** Undefined when no application I/O is in flight, else a promise of the next such moment. */
+  appQuiet(): Promise<void> | undefined;
   /** The destination is fully copied: make it a healthy child (persist first). */
   promote(child: NexusChild): Promise<void>;
   /** The job ended (any state): record it. */
@@ -83,6 +91,11 @@ export class RebuildJob {
   private resolveDone!: () => void;
   private bucketTime = 0;
   private idleWaiters: Array<() => void> = [];
+  /** A worker found nothing left to claim. */
+  private exhausted = false;
+  /** Resolved (and replaced) on stop, abort and pause, to wake workers waiting for quiet. */
+  private kick!: () => void;
+  private kicked!: Promise<void>;
 
   constructor(
     private readonly host: RebuildHost,
@@ -94,6 +107,16 @@ export class RebuildJob {
     this.totalSegments = dest.pending.size;
     this.totalBlocks = this.blocksOf(dest.pending.size, dest.pending.test(dest.pending.numSegments - 1));
     this.done = new Promise<void>((r) => (this.resolveDone = r));
+    this.rearm();
+  }
+
+  private rearm(): void {
+    this.kicked = new Promise<void>((r) => (this.kick = r));
+  }
+
+  private wakeWorkers(): void {
+    this.kick();
+    this.rearm();
   }
 
   /** Blocks in `n` segments, accounting for a short last segment. */
@@ -140,6 +163,7 @@ export class RebuildJob {
     this.state = 'Paused';
     this.activeMs += Date.now() - this.runningSince;
     this.pauseGate = new Promise<void>((r) => (this.releasePause = r));
+    this.wakeWorkers();
     if (this.tasksActive > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
   }
 
@@ -159,6 +183,7 @@ export class RebuildJob {
   async stop(): Promise<void> {
     if (!this.isActive) return;
     this.stopRequested = true;
+    this.wakeWorkers();
     if (this.state === 'Paused') this.resume();
     await this.done;
   }
@@ -166,13 +191,14 @@ export class RebuildJob {
   /** The destination was retired (or removed) under the job: end it as Failed. */
   abort(why: string): void {
     if (!this.failure) this.failure = nexusError(NexusErrors.REBUILD_FAILED, why);
+    this.wakeWorkers();
     if (this.state === 'Paused') this.resume();
   }
 
   private async run(): Promise<void> {
     try {
       const workers: Promise<void>[] = [];
-      for (let i = 0; i < Math.max(1, this.opts.tasks); i++) workers.push(this.worker());
+      for (let i = 0; i < Math.max(1, this.opts.tasks); i++) workers.push(this.worker(i));
       await Promise.all(workers);
       if (this.failure) throw this.failure;
       if (this.stopRequested) {
@@ -242,10 +268,18 @@ export class RebuildJob {
     return { first: s, last };
   }
 
-  private async worker(): Promise<void> {
+  private async worker(index: number): Promise<void> {
     for (;;) {
       if (this.pauseGate) await this.pauseGate;
       if (this.stopRequested || this.failure) return;
+      if (index >= Math.max(1, this.opts.busyTasks)) {
+        const quiet = this.host.appQuiet();
+        if (quiet) {
+          if (this.exhausted) return;
+          await Promise.race([quiet, this.kicked]);
+          continue;
+        }
+      }
       const slot = await this.host.slots.acquire();
       // Paused or stopped while waiting for a slot: nothing may start now.
       if (this.pauseGate || this.stopRequested || this.failure) {
@@ -255,6 +289,9 @@ export class RebuildJob {
       const run = this.claim();
       if (!run) {
         slot();
+        // Nothing left to start: let workers waiting for a quiet moment finish too.
+        this.exhausted = true;
+        this.wakeWorkers();
         return;
       }
       this.tasksActive++;
