@@ -214,6 +214,7 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
   private gen = 0;
   private persistedGen = 0;
   private persisting = false;
+  private persistLoop: Promise<void> = Promise.resolve();
   private persistWaiters: PersistWaiter[] = [];
   private lastStored: NexusInfo | undefined;
   private cleanShutdown = false;
@@ -769,7 +770,7 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
   private kickPersist(): void {
     if (this.persisting) return;
     this.persisting = true;
-    void (async () => {
+    this.persistLoop = (async () => {
       // Bounded by the number of health changes made meanwhile; each round covers all of them.
       while (this.persistedGen < this.gen && !this.shutdownError) {
         try {
@@ -1181,13 +1182,17 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
     }
     this.lifecycle = 'Shutdown';
     for (const c of this.childList) c.rebuild?.abort('nexus abandoned');
+    // A NexusInfo write already under way finishes (as it might in a real crash), but none
+    // starts after this returns: a successor may be writing the same key.
+    await this.persistLoop;
     await this.release();
   }
 
   private async release(): Promise<void> {
+    // Rebuild copies finish first (while the timer still times out a hung child's I/O).
+    await Promise.all(this.childList.map((c) => c.rebuild?.finished));
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await Promise.all(this.childList.map((c) => c.rebuild?.finished));
     for (const c of this.childList) {
       const log = c.log;
       if (log) await log.close().catch(() => undefined);
