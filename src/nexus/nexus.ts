@@ -217,6 +217,13 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
   private persistLoop: Promise<void> = Promise.resolve();
   private persistWaiters: PersistWaiter[] = [];
   private lastStored: NexusInfo | undefined;
+  /**
+   * The child whose retirement left the nexus without a healthy child. Every healthy child holds
+   * every acknowledged write (a child that fails a write is retired before the write is
+   * acknowledged), and once none is healthy nothing more is acknowledged: so this child, and
+   * not the ones retired before it, is the one NexusInfo must keep naming healthy.
+   */
+  private lastHealthy: string | undefined;
   private cleanShutdown = false;
 
   private lifecycle: Lifecycle = 'Running';
@@ -719,6 +726,7 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
    */
   retire(c: NexusChild, reason: FaultReason): void {
     if (c.state !== 'Open') return;
+    const wasHealthy = c.isHealthy || c.promoting;
     if (c.sync === 'Synced') {
       c.pending = new SegmentMap(this.numSegments);
       c.fullRebuild = false;
@@ -740,6 +748,9 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
     c.sync = 'OutOfSync';
     c.promoting = false;
     this.refreshRoles();
+    if (wasHealthy && !this.childList.some((x) => x.isHealthy || (x.promoting && x.state === 'Open'))) {
+      this.lastHealthy = c.uuid;
+    }
     c.rebuild?.abort(`${c.uri} was retired (${reason})`);
     this.gen++;
     this.log.warn(
@@ -819,14 +830,23 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
       return ci;
     });
     if (!children.some((c) => c.healthy)) {
-      // UpdateCond: never record the last healthy child(ren) as unhealthy. Whatever was
-      // healthy in the store stays so, so the store keeps naming a child that holds every
-      // acknowledged write.
-      const was = new Set((this.lastStored?.children ?? []).filter((c) => c.healthy).map((c) => c.uuid));
-      for (const c of children) {
-        if (was.has(c.uuid)) {
-          c.healthy = true;
-          delete c.io_log;
+      // UpdateCond: never record the last healthy child unhealthy, so the store keeps naming a
+      // child that holds every acknowledged write. Not "whatever the store said before": a
+      // child retired earlier, whose unhealthy record had not been written yet when the last
+      // one failed, misses the writes acknowledged in between.
+      const last = children.find((c) => c.uuid === this.lastHealthy);
+      if (last) {
+        last.healthy = true;
+        delete last.io_log;
+      } else {
+        // Not reached (the nexus starts with a healthy child and remembers the last one); if
+        // it were, keep the previous record's healthy flags rather than name none.
+        const was = new Set((this.lastStored?.children ?? []).filter((c) => c.healthy).map((c) => c.uuid));
+        for (const c of children) {
+          if (was.has(c.uuid)) {
+            c.healthy = true;
+            delete c.io_log;
+          }
         }
       }
     }
@@ -887,10 +907,13 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
   }
 
   private assertNotLastHealthy(c: NexusChild, what: string): void {
-    if (c.isHealthy && this.readers.length === 1) {
+    const last = c.isHealthy
+      ? this.readers.length === 1
+      : this.readers.length === 0 && c.uuid === this.lastHealthy;
+    if (last) {
       throw nexusError(
         NexusErrors.LAST_HEALTHY_CHILD,
-        `cannot ${what} ${c.uri}: it is the last healthy child of nexus ${this.name}`,
+        `cannot ${what} ${c.uri}: it is the last healthy child of nexus ${this.name} (the only one known to hold every acknowledged write)`,
       );
     }
   }
@@ -1062,6 +1085,7 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
     if (!c.promoting || c.state !== 'Open' || !c.pending?.isEmpty()) return;
     c.promoting = false;
     c.sync = 'Synced';
+    this.lastHealthy = undefined;
     c.pending = undefined;
     c.fullRebuild = false;
     const log = c.log;

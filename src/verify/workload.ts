@@ -41,6 +41,8 @@ export interface WorkloadOptions {
   seed?: number;
   /** Stop at the first I/O error (default false: count it and go on). */
   stopOnError?: boolean;
+  /** Told about every verifying read that saw wrong data, as it happens. */
+  onMismatch?: (m: ReadMismatch) => void;
 }
 
 export interface ReadMismatch {
@@ -295,13 +297,13 @@ export class VerifyWorkload {
       const ok = f & F_ZERO ? got.kind === 'zero' : got.kind === 'stamp' && got.seq === want;
       if (!ok) {
         this.stats.readMismatches++;
-        if (this.stats.mismatches.length < 20) {
-          this.stats.mismatches.push({
-            lba: lba + i,
-            expected: f & F_ZERO ? `zeros (seq ${want})` : `seq ${want}`,
-            found: got.kind === 'stamp' ? `seq ${got.seq}` : got.kind,
-          });
-        }
+        const m: ReadMismatch = {
+          lba: lba + i,
+          expected: f & F_ZERO ? `zeros (seq ${want})` : `seq ${want}`,
+          found: got.kind === 'stamp' ? `seq ${got.seq}` : got.kind,
+        };
+        if (this.stats.mismatches.length < 20) this.stats.mismatches.push(m);
+        this.opts.onMismatch?.(m);
       }
     }
   }

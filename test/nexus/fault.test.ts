@@ -70,6 +70,10 @@ class Harness {
   private nextFile = 0;
   readonly nexusUuid = testUuid();
   counts = { recreations: 0, retired: 0 };
+  iteration = '';
+  readonly log = process.env.NEXUS_FAULT_LOG
+    ? createLogger({ name: 'fault-test', level: 'info' })
+    : silentLogger();
   /** Rebuild history of every nexus incarnation. */
   readonly history: RebuildHistoryRecord[] = [];
 
@@ -111,7 +115,7 @@ class Harness {
       childIoTimeoutMs: TIMEOUT_MS,
       segmentSize: SEGMENT,
       rebuild: { tasks: 2, copySegments: 8 },
-      log: process.env.NEXUS_FAULT_LOG ? createLogger({ name: 'fault-test', level: 'info' }) : silentLogger(),
+      log: this.log,
     });
     // One workload across every incarnation of the nexus: its journal and expectations go on.
     if (this.workload) this.workload.device = this.nexus;
@@ -201,135 +205,144 @@ test(
     const h = new Harness(dir, infoStore, ioLogStore, prng, journal);
     h.files = [h.newFile(), h.newFile(), h.newFile()];
     await h.open();
-    t.after(() => h.nexus.close().catch(() => undefined));
-    const survived = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
-    const t0 = Date.now();
-    let iterations = 0;
-    await h.workload.run({ ops: 2 * PHASE_OPS });
+    try {
+      const survived = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
+      const t0 = Date.now();
+      let iterations = 0;
+      await h.workload.run({ ops: 2 * PHASE_OPS });
 
-    for (let iter = 0; iter < ITERATIONS && Date.now() - t0 < MAX_SECONDS * 1000; iter++) {
-      const kind = KINDS[prng.below(KINDS.length)]!;
-      const n = h.nexus.children.length;
-      const errorsBefore = h.workload.progress.writeErrors + h.workload.progress.readErrors;
-      const [x, y] = h.pick(n, 2) as [number, number];
-      let healthyThroughout = true;
-      switch (kind) {
-        case 'write-error':
-          h.inject(x, ['write', 'writeZeroes', 'unmap'], 'error', prng.below(300), 1 + prng.below(4));
-          await h.workload.run({ ops: PHASE_OPS });
-          break;
-        case 'read-error':
-          h.inject(x, ['read'], 'error', prng.below(20));
-          await h.workload.run({ ops: PHASE_OPS });
-          break;
-        case 'flush-error':
-          h.inject(x, ['flush'], 'error', prng.below(6), 1);
-          await h.workload.run({ ops: PHASE_OPS });
-          break;
-        case 'timeout':
-          h.inject(x, prng.below(2) ? ['write'] : ['read', 'write', 'flush'], 'hang', prng.below(300));
-          await h.workload.run({ ops: PHASE_OPS });
-          break;
-        case 'slow':
-          h.nexus.children[x]!.faults.inject({
-            ops: ['read', 'write'],
-            action: { type: 'delay', ms: 2 + prng.below(15) },
-          });
-          await h.workload.run({ ops: PHASE_OPS / 2 });
-          break;
-        case 'double-fault':
-          h.inject(x, ['write'], 'error', prng.below(200));
-          h.inject(y, ['read', 'write', 'flush'], prng.below(2) ? 'error' : 'hang', prng.below(300));
-          await h.workload.run({ ops: PHASE_OPS });
-          break;
-        case 'total-failure': {
-          // Every child fails, one after another: the application sees errors once none is left.
-          healthyThroughout = false;
-          for (let i = 0; i < n; i++) h.inject(i, ['write', 'flush'], 'error', 50 * i + prng.below(50));
-          await h.workload.run({ ops: PHASE_OPS });
-          assert.equal(h.nexus.status, 'Faulted');
-          const info = await infoStore.get(h.nexus.infoKey);
-          assert.ok(
-            info!.children.some((c) => c.healthy),
-            'NexusInfo still names a healthy child',
-          );
-          await h.nexus.close(); // unclean: no healthy child to vouch for
-          assert.equal((await infoStore.get(h.nexus.infoKey))!.clean_shutdown, false);
-          await h.open();
-          h.counts.recreations++;
-          break;
-        }
-        case 'nexus-crash': {
-          healthyThroughout = false;
-          const ac = new AbortController();
-          const running = h.workload.run({ ops: PHASE_OPS, signal: ac.signal });
-          const until = h.workload.progress.ops + 50 + prng.below(PHASE_OPS - 100);
-          for (let i = 0; i < 100_000 && h.workload.progress.ops < until; i++) {
-            await new Promise((r) => setImmediate(r));
+      for (let iter = 0; iter < ITERATIONS && Date.now() - t0 < MAX_SECONDS * 1000; iter++) {
+        const kind = KINDS[prng.below(KINDS.length)]!;
+        h.iteration = `${iter} (${kind})`;
+        h.log.info({ iteration: h.iteration }, 'fault test iteration');
+        const n = h.nexus.children.length;
+        const errorsBefore = h.workload.progress.writeErrors + h.workload.progress.readErrors;
+        const [x, y] = h.pick(n, 2) as [number, number];
+        let healthyThroughout = true;
+        switch (kind) {
+          case 'write-error':
+            h.inject(x, ['write', 'writeZeroes', 'unmap'], 'error', prng.below(300), 1 + prng.below(4));
+            await h.workload.run({ ops: PHASE_OPS });
+            break;
+          case 'read-error':
+            h.inject(x, ['read'], 'error', prng.below(20));
+            await h.workload.run({ ops: PHASE_OPS });
+            break;
+          case 'flush-error':
+            h.inject(x, ['flush'], 'error', prng.below(6), 1);
+            await h.workload.run({ ops: PHASE_OPS });
+            break;
+          case 'timeout':
+            h.inject(x, prng.below(2) ? ['write'] : ['read', 'write', 'flush'], 'hang', prng.below(300));
+            await h.workload.run({ ops: PHASE_OPS });
+            break;
+          case 'slow':
+            h.nexus.children[x]!.faults.inject({
+              ops: ['read', 'write'],
+              action: { type: 'delay', ms: 2 + prng.below(15) },
+            });
+            await h.workload.run({ ops: PHASE_OPS / 2 });
+            break;
+          case 'double-fault':
+            h.inject(x, ['write'], 'error', prng.below(200));
+            h.inject(y, ['read', 'write', 'flush'], prng.below(2) ? 'error' : 'hang', prng.below(300));
+            await h.workload.run({ ops: PHASE_OPS });
+            break;
+          case 'total-failure': {
+            // Every child fails, one after another: the application sees errors once none is left.
+            healthyThroughout = false;
+            for (let i = 0; i < n; i++) h.inject(i, ['write', 'flush'], 'error', 50 * i + prng.below(50));
+            await h.workload.run({ ops: PHASE_OPS });
+            assert.equal(h.nexus.status, 'Faulted');
+            const info = await infoStore.get(h.nexus.infoKey);
+            assert.ok(
+              info!.children.some((c) => c.healthy),
+              'NexusInfo still names a healthy child',
+            );
+            await h.nexus.close(); // unclean: no healthy child to vouch for
+            assert.equal((await infoStore.get(h.nexus.infoKey))!.clean_shutdown, false);
+            await h.open();
+            h.counts.recreations++;
+            break;
           }
-          // The process dies with I/O in flight: nothing new is issued, nothing more is recorded.
-          ac.abort();
-          await h.nexus.abandon();
-          await running;
-          await h.open();
-          h.counts.recreations++;
-          break;
-        }
-        case 'clean-restart':
-          await h.nexus.close();
-          await h.open();
-          h.counts.recreations++;
-          assert.equal(h.nexus.status, 'Online', 'a clean restart trusts every healthy child');
-          await h.workload.run({ ops: PHASE_OPS / 2 });
-          break;
-        case 'replace': {
-          const ac = new AbortController();
-          const running = h.workload.run({ signal: ac.signal });
-          try {
-            await h.replace(h.nexus.children[x]!.uuid);
-          } finally {
+          case 'nexus-crash': {
+            healthyThroughout = false;
+            const ac = new AbortController();
+            const running = h.workload.run({ ops: PHASE_OPS, signal: ac.signal });
+            const until = h.workload.progress.ops + 50 + prng.below(PHASE_OPS - 100);
+            for (let i = 0; i < 100_000 && h.workload.progress.ops < until; i++) {
+              await new Promise((r) => setImmediate(r));
+            }
+            // The process dies with I/O in flight: nothing new is issued, nothing more is recorded.
             ac.abort();
+            await h.nexus.abandon();
             await running;
+            await h.open();
+            h.counts.recreations++;
+            break;
           }
-          break;
+          case 'clean-restart':
+            await h.nexus.close();
+            await h.open();
+            h.counts.recreations++;
+            assert.equal(h.nexus.status, 'Online', 'a clean restart trusts every healthy child');
+            await h.workload.run({ ops: PHASE_OPS / 2 });
+            break;
+          case 'replace': {
+            const ac = new AbortController();
+            const running = h.workload.run({ signal: ac.signal });
+            try {
+              await h.replace(h.nexus.children[x]!.uuid);
+            } finally {
+              ac.abort();
+              await running;
+            }
+            break;
+          }
         }
+        const errors = h.workload.progress.writeErrors + h.workload.progress.readErrors - errorsBefore;
+        // A Faulted nexus stays Faulted, so this tells whether a healthy child was left throughout.
+        if (h.nexus.status === 'Faulted') healthyThroughout = false;
+        if (healthyThroughout) {
+          assert.equal(errors, 0, `iteration ${iter} (${kind}): the application saw ${errors} I/O errors`);
+        }
+        h.counts.retired += h.nexus.children.filter((c) => c.state === 'Faulted').length;
+        await h.recover();
+        assert.equal(h.nexus.status, 'Online', `iteration ${iter} (${kind})`);
+        assert.equal(
+          h.workload.progress.readMismatches,
+          0,
+          `iteration ${iter} (${kind}): ${JSON.stringify(h.workload.progress.mismatches)}`,
+        );
+        await assertConsistent(h.nexus, journal, `iteration ${iter} (${kind})`);
+        survived[kind]++;
+        iterations++;
       }
-      const errors = h.workload.progress.writeErrors + h.workload.progress.readErrors - errorsBefore;
-      // A Faulted nexus stays Faulted, so this tells whether a healthy child was left throughout.
-      if (h.nexus.status === 'Faulted') healthyThroughout = false;
-      if (healthyThroughout) {
-        assert.equal(errors, 0, `iteration ${iter} (${kind}): the application saw ${errors} I/O errors`);
-      }
-      h.counts.retired += h.nexus.children.filter((c) => c.state === 'Faulted').length;
-      await h.recover();
-      assert.equal(h.nexus.status, 'Online', `iteration ${iter} (${kind})`);
-      assert.equal(h.workload.progress.readMismatches, 0, JSON.stringify(h.workload.progress.mismatches));
-      await assertConsistent(h.nexus, journal, `iteration ${iter} (${kind})`);
-      survived[kind]++;
-      iterations++;
+      h.history.push(...h.nexus.rebuildHistory());
+      const p = h.workload.progress;
+      const summary = {
+        seed: SEED,
+        iterations,
+        faultsSurvived: Object.values(survived).reduce((a, b) => a + b, 0),
+        byKind: survived,
+        childrenRetired: h.counts.retired,
+        nexusRecreations: h.counts.recreations,
+        partialRebuilds: h.history.filter((r) => r.isPartial && r.state === 'Completed').length,
+        fullRebuilds: h.history.filter((r) => !r.isPartial && r.state === 'Completed').length,
+        ackedWrites: p.writesAcked + p.zeroesAcked,
+        failedWrites: p.writeErrors,
+        blocksVerifiedByReads: p.blocksVerified,
+        lostAckedWrites: 0,
+        seconds: Math.round((Date.now() - t0) / 1000),
+      };
+      t.diagnostic(`fault test: ${JSON.stringify(summary)}`);
+      process.stdout.write(`FAULT-TEST ${JSON.stringify(summary)}\n`);
+      assert.ok(iterations >= Math.min(ITERATIONS, 10), `only ${iterations} iterations ran`);
+      // Every kind of fault was exercised at least once in the CI variant.
+      if (ITERATIONS >= 30) for (const k of KINDS) assert.ok(survived[k] > 0, `no ${k} iteration ran`);
+    } finally {
+      // Before the temporary directory goes (t.after): the clean shutdown is recorded there.
+      await h.nexus.close().catch(() => undefined);
     }
-    h.history.push(...h.nexus.rebuildHistory());
-    const p = h.workload.progress;
-    const summary = {
-      seed: SEED,
-      iterations,
-      faultsSurvived: Object.values(survived).reduce((a, b) => a + b, 0),
-      byKind: survived,
-      childrenRetired: h.counts.retired,
-      nexusRecreations: h.counts.recreations,
-      partialRebuilds: h.history.filter((r) => r.isPartial && r.state === 'Completed').length,
-      fullRebuilds: h.history.filter((r) => !r.isPartial && r.state === 'Completed').length,
-      ackedWrites: p.writesAcked + p.zeroesAcked,
-      failedWrites: p.writeErrors,
-      blocksVerifiedByReads: p.blocksVerified,
-      lostAckedWrites: 0,
-      seconds: Math.round((Date.now() - t0) / 1000),
-    };
-    t.diagnostic(`fault test: ${JSON.stringify(summary)}`);
-    process.stdout.write(`FAULT-TEST ${JSON.stringify(summary)}\n`);
-    assert.ok(iterations >= Math.min(ITERATIONS, 10), `only ${iterations} iterations ran`);
-    // Every kind of fault was exercised at least once in the CI variant.
-    if (ITERATIONS >= 30) for (const k of KINDS) assert.ok(survived[k] > 0, `no ${k} iteration ran`);
-    await h.nexus.close();
   },
 );

@@ -12,6 +12,7 @@ import {
   Nexus,
   NexusErrors,
   planRecovery,
+  SegmentMap,
   type IoLogStore,
   type NexusOptions,
 } from '../../src/nexus/index.js';
@@ -278,4 +279,71 @@ test('a log that cannot be made durable is dropped from NexusInfo before the wri
   assert.equal(await nexus.waitRebuild(b.uuid), 'Completed');
   assert.equal(nexus.rebuildHistory()[0]!.isPartial, true);
   await nexus.close();
+});
+
+test('when the last children fail one after the other, NexusInfo names the last one healthy, not an earlier one', async () => {
+  // B fails writes W1 and W2 (C takes them); B's retire is being recorded (its log is slow to
+  // become durable) when C fails a flush and no child is healthy any more. W1 and W2 are then
+  // acknowledged: they are on C only. The record must name C healthy and B not, or a
+  // re-created nexus could take B as its source and lose W1 and W2.
+  const [a, b, c] = [malloc('a'), malloc('b'), malloc('c')];
+  let gate: (() => void) | undefined;
+  const gated: IoLogStore = {
+    create(meta) {
+      let synced = false;
+      const map = new SegmentMap(meta.numSegments);
+      return {
+        meta,
+        map,
+        mark: (f, l) => map.setRange(f, l) > 0,
+        sync: async () => {
+          if (meta.childUuid === b.uuid && !synced) await new Promise<void>((r) => (gate = r));
+          synced = true;
+        },
+        close: () => Promise.resolve(),
+      };
+    },
+    load: () => Promise.resolve(undefined),
+    remove: () => Promise.resolve(),
+    list: () => Promise.resolve([]),
+  };
+  const { nexus, store } = await makeNexus([a, b, c], { ioLogStore: gated, closeChildren: false });
+  await nexus.offlineChild(a.uuid);
+  nexus.injectFault(b.uuid, { ops: ['write'], action: { type: 'error' } });
+  const w1 = nexus.write(0, pattern(BS, 1));
+  const w2 = nexus.write(SEG, pattern(BS, 2));
+  for (let i = 0; i < 1000 && !gate; i++) await new Promise((r) => setImmediate(r));
+  assert.ok(gate, "B's retire is being recorded");
+  nexus.injectFault(c.uuid, { ops: ['flush'], action: { type: 'error' } });
+  const f = nexus.flush();
+  for (let i = 0; i < 1000 && nexus.status !== 'Faulted'; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(nexus.status, 'Faulted');
+  gate!();
+  await assert.rejects(f, (e) => isMayastorError(e, NexusErrors.FAULTED));
+  await w1;
+  await w2;
+  const info = (await store.get(nexus.infoKey))!;
+  assert.deepEqual(
+    info.children.map((x) => [x.uuid, x.healthy]),
+    [
+      [a.uuid, false],
+      [b.uuid, false],
+      [c.uuid, true],
+    ],
+  );
+  await nexus.close();
+  // Re-created, C is the source and W1, W2 are there; removing C first is refused meanwhile.
+  const again = await Nexus.create({
+    name: 'n',
+    uuid: nexus.uuid,
+    children: [a, b, c].map((device) => ({ device })),
+    infoStore: store,
+  });
+  assert.equal(again.child(c.uuid).sync, 'Synced');
+  for (const x of [a, b]) assert.equal(await again.waitRebuild(x.uuid), 'Completed');
+  const got = Buffer.alloc(BS);
+  await again.read(SEG, got);
+  assert.deepEqual(got, pattern(BS, 2));
+  assert.ok((await readAll(b)).equals(await readAll(c)));
+  await again.close();
 });
