@@ -1,10 +1,13 @@
 /**
  * A file or a raw block device, reached through libuv's asynchronous file I/O.
  *
- * `aio` and `uring` differ only in how libuv carries the request: with `UV_USE_IO_URING=1` in the
- * environment when the process starts, libuv submits file reads, writes and fdatasync through
- * io_uring; otherwise (Node's default since 20.3.1) both go through libuv's thread pool, and a
- * `uring` device says so in its `ioEngine` and in a warning at open. `flush` is fdatasync.
+ * `aio` devices go through libuv's asynchronous file I/O (its thread pool, or libuv's own
+ * io_uring when the process starts with UV_USE_IO_URING=1). `uring` devices read and flush
+ * through our native io_uring engine (native/uring.c): requests are queued without a system
+ * call and submitted once per event-loop turn, with no thread hand-off; page-cache reads
+ * complete inline in the kernel. Where that engine is unavailable (not built,
+ * or io_uring disabled by the kernel) a `uring` device falls back to the thread pool and says so
+ * in its `ioEngine` and in a warning at open. `flush` is fdatasync.
  *
  * Raw block devices are opened with O_EXCL, so a disk that is mounted or held by another process
  * is refused (BDEV_BUSY) rather than silently shared.
@@ -14,6 +17,7 @@ import { BaseBlockDevice } from './base.js';
 import { bdevError, BdevErrors, fromErrno } from './errors.js';
 import { newUuid } from '../core/uuid.js';
 import type { Logger } from '../core/log.js';
+import { loadUringEngine, type UringEngine } from './uring-engine.js';
 
 /** A read-only buffer of zeros used to implement writeZeroes/unmap on files. */
 const ZEROES = Buffer.alloc(1 << 20);
@@ -73,18 +77,26 @@ export class FileDevice extends BaseBlockDevice {
   readonly ioEngine: string;
   readonly path: string;
   readonly isBlockDevice: boolean;
+  private readonly uring: UringEngine | undefined;
 
   private constructor(
     opts: FileDeviceOptions,
     private readonly fd: number,
     numBlocks: number,
     isBlockDevice: boolean,
+    uring: { engine?: UringEngine; reason?: string },
   ) {
     super(opts.name ?? opts.path, opts.uuid ?? newUuid(), opts.blockSize, numBlocks);
     this.driver = opts.engine;
     this.path = opts.path;
     this.isBlockDevice = isBlockDevice;
-    this.ioEngine = libuvUsesIoUring() ? 'io_uring (libuv)' : 'thread pool (libuv)';
+    this.uring = uring.engine;
+    const libuv = libuvUsesIoUring() ? 'io_uring (libuv)' : 'thread pool (libuv)';
+    this.ioEngine = this.uring
+      ? 'io_uring (native)'
+      : opts.engine === 'uring'
+        ? `${libuv}: ${uring.reason}`
+        : libuv;
   }
 
   static async open(opts: FileDeviceOptions): Promise<FileDevice> {
@@ -139,17 +151,19 @@ export class FileDevice extends BaseBlockDevice {
     } catch (e) {
       throw fromErrno(e, path);
     }
-    const dev = new FileDevice(opts, fd, size / blockSize, isBlock);
-    if (opts.engine === 'uring' && !libuvUsesIoUring()) {
+    const uring = opts.engine === 'uring' ? loadUringEngine() : {};
+    const dev = new FileDevice(opts, fd, size / blockSize, isBlock, uring);
+    if (opts.engine === 'uring' && !uring.engine) {
       opts.log?.warn(
-        { device: dev.name },
-        'uring:// device uses libuv thread-pool I/O: io_uring is off in this process; start it with UV_USE_IO_URING=1 to use io_uring',
+        { device: dev.name, reason: uring.reason },
+        `uring:// device falls back to ${dev.ioEngine}`,
       );
     }
     return dev;
   }
 
   protected doRead(offset: number, buf: Buffer): Promise<void> {
+    if (this.uring) return this.uringRead(offset, buf, 0);
     return new Promise<void>((resolve, reject) => {
       const step = (done: number): void => {
         fs.read(this.fd, buf, done, buf.length - done, offset + done, (err, n) => {
@@ -168,6 +182,9 @@ export class FileDevice extends BaseBlockDevice {
   }
 
   protected doWrite(offset: number, buf: Buffer): Promise<void> {
+    // Writes stay on the thread pool even with io_uring: io_uring hands buffered writes to an
+    // ext4 file to one kernel worker per inode, which measured slower than libuv's threads
+    // (both are bound by the inode lock; see docs/bdev.md).
     return new Promise<void>((resolve, reject) => {
       const step = (done: number): void => {
         fs.write(this.fd, buf, done, buf.length - done, offset + done, (err, n) => {
@@ -180,7 +197,31 @@ export class FileDevice extends BaseBlockDevice {
     });
   }
 
+  private uringRead(offset: number, buf: Buffer, done: number): Promise<void> {
+    return this.uring!.read(this.fd, buf, done, buf.length - done, offset + done).then(
+      (n) => {
+        if (n === 0)
+          throw bdevError(
+            BdevErrors.IO_ERROR,
+            `${this.name}: short read at ${offset + done} (device shrank?)`,
+          );
+        if (done + n < buf.length) return this.uringRead(offset, buf, done + n);
+      },
+      (e: unknown) => {
+        throw fromErrno(e, `${this.name}: read at ${offset + done}`);
+      },
+    );
+  }
+
   protected doFlush(): Promise<void> {
+    if (this.uring) {
+      return this.uring.fdatasync(this.fd).then(
+        () => undefined,
+        (e: unknown) => {
+          throw fromErrno(e, `${this.name}: fdatasync`);
+        },
+      );
+    }
     return new Promise<void>((resolve, reject) =>
       fs.fdatasync(this.fd, (err) => (err ? reject(fromErrno(err, `${this.name}: fdatasync`)) : resolve())),
     );

@@ -382,7 +382,9 @@ export function encodeTermReq(type: number, fes: number, fei: number, offending?
   h.writeUInt16LE(fes, 8);
   h.writeUInt32LE(fei >>> 0, 10);
   const data = offending ? offending.subarray(0, 128) : undefined;
-  return Buffer.concat(framePdu(type, h, data, { header: false, data: false }));
+  const pdu = Buffer.concat(framePdu(type, h, data, { header: false, data: false }));
+  pdu[3] = 0; // PDO is reserved in TermReq PDUs: the error data follows the header directly
+  return pdu;
 }
 
 export function decodeTermReq(h: Buffer): { fes: number; fei: number } {

@@ -10,6 +10,8 @@ import type { Command } from 'commander';
 import { BdevRegistry, type BlockDevice } from '../../bdev/index.js';
 import { createLogger, type Logger } from '../../core/log.js';
 import { invalidArgument } from '../../core/errors.js';
+import { nbdFrontend } from './export-nbd.js';
+import { nvmfFrontend } from './export-nvmf.js';
 
 export interface RunningExport {
   /** What is being served where, for the ready line. */
@@ -17,14 +19,25 @@ export interface RunningExport {
   stop(): Promise<void>;
 }
 
+/** What a frontend may want to know besides the opened device. */
+export interface ExportContext {
+  /** The disk URI as given (e.g. to find its `uuid=` parameter). */
+  uri: string;
+}
+
 export interface ExportFrontend {
   register(cmd: Command): void;
   /** Start serving if the options ask for this protocol; otherwise return undefined. */
-  start(dev: BlockDevice, opts: Record<string, unknown>, log: Logger): Promise<RunningExport | undefined>;
+  start(
+    dev: BlockDevice,
+    opts: Record<string, unknown>,
+    log: Logger,
+    ctx?: ExportContext,
+  ): Promise<RunningExport | undefined>;
 }
 
 /** The protocols `export` can serve; each protocol module adds itself here. */
-const FRONTENDS: ExportFrontend[] = [];
+const FRONTENDS: ExportFrontend[] = [nvmfFrontend, nbdFrontend];
 
 export function registerExportCommand(program: Command): void {
   const cmd = program
@@ -40,7 +53,7 @@ export function registerExportCommand(program: Command): void {
     const running: RunningExport[] = [];
     try {
       for (const f of FRONTENDS) {
-        const r = await f.start(dev, opts, log);
+        const r = await f.start(dev, opts, log, { uri });
         if (r) running.push(r);
       }
       if (running.length === 0)
