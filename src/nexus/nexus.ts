@@ -1040,7 +1040,11 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
             `device ${opts.device.name} does not match child ${c.uri}`,
           );
         }
+        // The old handle (e.g. a controller that lost its target) has nothing outstanding any
+        // more (waitIdle above); close it so it stops reconnecting on its own.
+        const old = c.faults;
         c.replaceDevice(opts.device);
+        if (this.closeChildren) await this.closeDevice(old, c.uri);
       }
       await this.pause();
       try {
@@ -1228,9 +1232,13 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
    * Close a child's device, waiting at most a little longer than an I/O timeout: a child whose
    * device never completes an I/O (a dead node) must not hold up the nexus forever.
    */
-  private async closeChild(c: NexusChild): Promise<void> {
-    const closing = c.faults.close().catch((e: unknown) => {
-      this.log.warn({ child: c.uri, error: describeError(e) }, 'closing the child failed');
+  private closeChild(c: NexusChild): Promise<void> {
+    return this.closeDevice(c.faults, c.uri);
+  }
+
+  private async closeDevice(dev: BlockDevice, uri: string): Promise<void> {
+    const closing = dev.close().catch((e: unknown) => {
+      this.log.warn({ child: uri, error: describeError(e) }, 'closing the child failed');
     });
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>(
