@@ -2,7 +2,7 @@
  * `npm run bench -- nbd [options]`: our NBD server against nbdkit and qemu-nbd on the same work.
  *
  * Each server serves the same RAM disk (ours: malloc://, nbdkit: the memory plugin, qemu-nbd: a
- * file in /dev/shm) and the same file (ours: aio://, nbdkit: the file plugin, qemu-nbd: raw file),
+ * file in /dev/shm) and the same file (ours: uring:// or aio://, nbdkit: the file plugin, qemu-nbd: raw file),
  * all on 127.0.0.1, one at a time. fio's nbd engine (libnbd) drives each with 4 KiB random reads
  * and random writes at queue depth 32 for a fixed time, after the device was filled once. Rounds
  * interleave the servers so that background load on a shared machine hits them alike; the table
@@ -14,6 +14,7 @@
  *          --servers=ours,nbdkit,qemu-nbd  --backends=memory,file  --workloads=randread,randwrite
  *          --nice=N (run servers and fio under nice -n N; 0)
  *          --threadpool=N (UV_THREADPOOL_SIZE of our server; default: the CLI's, 16)
+ *          --engine=uring|aio (our file backend's I/O engine; uring)
  * The last line is machine-readable: RESULT nbd key=value ...
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -44,6 +45,8 @@ interface Options {
   nice: number;
   /** UV_THREADPOOL_SIZE for our server; undefined keeps the CLI's default. */
   threadpool: number | undefined;
+  /** Our file backend's engine: uring:// (native io_uring reads) or aio:// (libuv thread pool). */
+  engine: 'uring' | 'aio';
 }
 
 function parseArgs(args: string[]): Options {
@@ -59,6 +62,7 @@ function parseArgs(args: string[]): Options {
     workloads: ['randread', 'randwrite'],
     nice: 0,
     threadpool: undefined,
+    engine: 'uring',
   };
   for (const a of args) {
     const m = /^--([a-z-]+)=(.*)$/.exec(a);
@@ -83,6 +87,7 @@ function parseArgs(args: string[]): Options {
     else if (k === 'dir') o.dir = v;
     else if (k === 'nice') o.nice = num();
     else if (k === 'threadpool') o.threadpool = Math.max(1, num());
+    else if (k === 'engine') o.engine = list(['uring', 'aio'] as const)[0] ?? 'uring';
     else if (k === 'servers') o.servers = list(['ours', 'nbdkit', 'qemu-nbd'] as const);
     else if (k === 'backends') o.backends = list(['memory', 'file'] as const);
     else if (k === 'workloads') o.workloads = list(['randread', 'randwrite'] as const);
@@ -140,7 +145,7 @@ async function startServer(
   let cmd: string;
   let args: string[];
   if (server === 'ours') {
-    const uri = backend === 'memory' ? `malloc:///bench?size_mb=${o.sizeMiB}` : `aio://${paths.file}`;
+    const uri = backend === 'memory' ? `malloc:///bench?size_mb=${o.sizeMiB}` : `${o.engine}://${paths.file}`;
     cmd = process.execPath;
     args = [CLI, 'export', uri, '--nbd', `127.0.0.1:${port}`, '--log-level', 'warn'];
   } else if (server === 'nbdkit') {

@@ -36,8 +36,9 @@ export function resolveLimits(l: Partial<TargetLimits> = {}): TargetLimits {
   const bad = (what: string): never => {
     throw nvmfTargetError(NvmfTargetErrors.INVALID_OPTION, what);
   };
-  if (!isPow2(r.maxIoSize) || r.maxIoSize < 4096 || r.maxIoSize > 1 << 20)
-    bad(`maxIoSize ${r.maxIoSize} must be a power of two between 4 KiB and 1 MiB`);
+  // MDTS is log2(maxIoSize / 4 KiB) and 0 means "no limit", so 8 KiB is the smallest expressible limit.
+  if (!isPow2(r.maxIoSize) || r.maxIoSize < 8192 || r.maxIoSize > 1 << 20)
+    bad(`maxIoSize ${r.maxIoSize} must be a power of two between 8 KiB and 1 MiB`);
   if (!Number.isInteger(r.inCapsuleDataSize) || r.inCapsuleDataSize < 0 || r.inCapsuleDataSize > 65536)
     bad(`inCapsuleDataSize ${r.inCapsuleDataSize} must be 0-65536`);
   if (r.inCapsuleDataSize % 16 !== 0)

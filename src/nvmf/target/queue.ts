@@ -504,7 +504,9 @@ export class TcpQueue {
     if (recfmt !== 0) return this.complete(cmd, St.CONNECT_INCOMPATIBLE_FORMAT);
     const subsys = this.t.findSubsystem(subnqn);
     if (!subsys) return invalid(true, 256, `no subsystem ${subnqn}`);
-    if (!isValidNqn(hostnqn)) return invalid(true, 512, 'invalid host NQN');
+    // An empty host NQN is what some hosts send (SPDK's perf tool, for one); SPDK's and Linux's
+    // targets admit it where any host may connect, so do we. It can never match an allow list.
+    if (hostnqn !== '' && !isValidNqn(hostnqn)) return invalid(true, 512, 'invalid host NQN');
     if (sqsize < 1 || sqsize > lim.maxQueueDepth - 1)
       return invalid(false, 44, `SQSIZE ${sqsize} out of range`);
     if (!subsys.isHostAllowed(hostnqn)) {

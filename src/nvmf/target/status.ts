@@ -67,7 +67,12 @@ export function statusForError(e: unknown, kind: IoKind): number {
   }
 }
 
-/** Connect Invalid Parameters carries where the bad field is: IATTR (bit 0: in the data) and IPO. */
+/**
+ * Connect Invalid Parameters carries where the bad field is (NVMe over Fabrics, Connect
+ * response): DW0 bits 15:0 IPO, the byte offset of the field; bits 23:16 IATTR, whose bit 0 says
+ * the offset is in the connect data rather than in the command. (As Linux nvmet, SPDK and the
+ * FreeBSD target lay it out; hosts decode it this way.)
+ */
 export function connectInvalidParamDw0(inData: boolean, offset: number): number {
-  return ((offset & 0xffff) << 16) | (inData ? 1 : 0);
+  return ((inData ? 1 : 0) << 16) | (offset & 0xffff);
 }

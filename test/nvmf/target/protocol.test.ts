@@ -91,6 +91,11 @@ test('admin Connect, properties and the CC enable handshake', T, async (t) => {
   const cntlid = c.cqe.dw0 & 0xffff;
   assert.ok(cntlid >= 1 && cntlid <= 0xffef);
   assert.equal(c.cqe.sqid, 0);
+  // Without an allow list an empty host NQN is admitted, as SPDK's and Linux's targets do.
+  const anon = await RawHost.open(port);
+  const a = await anon.connectCommand({ subnqn: NQN, hostnqn: '', qid: 0, sqsize: 31 });
+  assert.equal(a.status, 0);
+  anon.close();
 
   const cap = await h.propertyGet(Prop.CAP, true);
   assert.equal(cap.status, 0);
@@ -475,7 +480,7 @@ test('features: number of queues, keep-alive timer, async event configuration, s
     { dataOut: connectData(NQN, c.hostnqn, c.cntlid, hostId) },
   );
   assert.equal(r.status, CS(CommandSpecificSc.ConnectInvalidParameters));
-  assert.equal(r.cqe.dw0, 42 << 16, 'IATTR=command, IPO=QID');
+  assert.equal(r.cqe.dw0, 42, 'IATTR=command, IPO=QID');
   assert.equal(
     (await a.command({ opc: AdminOpc.SetFeatures, cdw: { 10: Feature.KeepAliveTimer, 11: 2500 } })).status,
     0,
@@ -541,8 +546,8 @@ test('I/O queue Connect checks: controller, host, QID, size, enable state', T, a
     );
     q.close();
     assert.equal(r.status, CS(CommandSpecificSc.ConnectInvalidParameters), what);
-    assert.equal(r.cqe.dw0 & 1, inData ? 1 : 0, `${what}: IATTR`);
-    assert.equal(r.cqe.dw0 >>> 16, ipo, `${what}: IPO`);
+    assert.equal((r.cqe.dw0 >>> 16) & 1, inData ? 1 : 0, `${what}: IATTR`);
+    assert.equal(r.cqe.dw0 & 0xffff, ipo, `${what}: IPO`);
   }
   // A controller that is not enabled takes no I/O queues.
   const a2 = await RawHost.open(port);
@@ -568,7 +573,7 @@ test(
     t.after(() => h.close());
     const unknown = await h.connectCommand({ subnqn: NQN + 'x', hostnqn: allowed, qid: 0, sqsize: 31 });
     assert.equal(unknown.status, CS(CommandSpecificSc.ConnectInvalidParameters));
-    assert.equal(unknown.cqe.dw0, (256 << 16) | 1, 'IATTR=data, IPO=SUBNQN');
+    assert.equal(unknown.cqe.dw0, (1 << 16) | 256, 'IATTR=data, IPO=SUBNQN');
     const denied = await h.connectCommand({ subnqn: NQN, hostnqn: DEFAULT_HOSTNQN, qid: 0, sqsize: 31 });
     assert.equal(denied.status, CS(CommandSpecificSc.ConnectInvalidHost));
     assert.equal(target.stats.hostsRefused, 1);
@@ -576,11 +581,14 @@ test(
     assert.equal(fmt.status, CS(CommandSpecificSc.ConnectIncompatibleFormat));
     const size = await h.connectCommand({ subnqn: NQN, hostnqn: allowed, qid: 0, sqsize: 0 });
     assert.equal(size.status, CS(CommandSpecificSc.ConnectInvalidParameters));
-    assert.equal(size.cqe.dw0, 44 << 16);
+    assert.equal(size.cqe.dw0, 44);
     const cnt = await h.connectCommand({ subnqn: NQN, hostnqn: allowed, qid: 0, sqsize: 31, cntlid: 5 });
-    assert.equal(cnt.cqe.dw0, (16 << 16) | 1);
+    assert.equal(cnt.cqe.dw0, (1 << 16) | 16);
     const badHost = await h.connectCommand({ subnqn: NQN, hostnqn: 'not an nqn', qid: 0, sqsize: 31 });
-    assert.equal(badHost.cqe.dw0, (512 << 16) | 1);
+    assert.equal(badHost.cqe.dw0, (1 << 16) | 512);
+    // An empty host NQN (SPDK's perf sends one) can never be on an allow list.
+    const empty = await h.connectCommand({ subnqn: NQN, hostnqn: '', qid: 0, sqsize: 31 });
+    assert.equal(empty.status, CS(CommandSpecificSc.ConnectInvalidHost));
     // The Connect data may also come on R2T (a host that puts no data in capsules).
     const ok = await h.connectCommand({
       subnqn: NQN,
