@@ -18,7 +18,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { FileDevice, type FaultOp } from '../../src/bdev/index.js';
+import { FileDevice, type BlockDevice, type FaultOp } from '../../src/bdev/index.js';
 import {
   FileIoLogStore,
   FileNexusInfoStore,
@@ -29,6 +29,7 @@ import { MemoryJournal, VerifyWorkload, Prng } from '../../src/verify/index.js';
 import { sparseFile, tmpDir } from '../helpers/tmp.js';
 import { createLogger, silentLogger } from '../../src/core/log.js';
 import { BS, RUN_ID, assertConsistent, testUuid } from './helpers.js';
+import { RemoteReplica } from './remote.js';
 
 const ITERATIONS = Number(process.env.NEXUS_FAULT_ITERATIONS ?? 36);
 const MAX_SECONDS = Number(process.env.NEXUS_FAULT_SECONDS ?? 300);
@@ -54,12 +55,18 @@ const KINDS = [
   'nexus-crash',
   'clean-restart',
   'replace',
+  'remote-kill',
 ] as const;
 type Kind = (typeof KINDS)[number];
+/** One child is a remote replica (another process, NVMe-oF) unless NEXUS_FAULT_REMOTE=0. */
+const REMOTE = process.env.NEXUS_FAULT_REMOTE !== '0';
+const ACTIVE_KINDS: readonly Kind[] = REMOTE ? KINDS : KINDS.filter((k) => k !== 'remote-kill');
 
 interface ChildFile {
   path: string;
   uuid: string;
+  /** Served by another process over NVMe-oF, reached through the initiator. */
+  remote?: RemoteReplica;
 }
 
 class Harness {
@@ -92,7 +99,8 @@ class Harness {
     return f;
   }
 
-  openDevice(f: ChildFile): Promise<FileDevice> {
+  openDevice(f: ChildFile): Promise<BlockDevice> {
+    if (f.remote) return f.remote.open();
     return FileDevice.open({
       path: f.path,
       blockSize: BS,
@@ -126,6 +134,8 @@ class Harness {
         queueDepth: 16,
         flushEvery: 50,
         seed: SEED,
+        onMismatch: (m) =>
+          this.log.error({ mismatch: m, iteration: this.iteration }, 'verifying read saw wrong data'),
       });
   }
 
@@ -161,8 +171,15 @@ class Harness {
         }
         for (const c of [...this.nexus.children]) {
           if (c.state !== 'Faulted') continue;
-          if (this.prng.below(4) === 0 && this.nexus.status !== 'Faulted') await this.replace(c.uuid);
-          else await this.nexus.onlineChild(c.uuid, { drainTimeoutMs: 10_000 });
+          const f = this.files.find((x) => x.uuid === c.uuid)!;
+          if (f.remote) {
+            // A fresh connection (the old one may have lost its target); the old one is closed.
+            await this.nexus.onlineChild(c.uuid, { drainTimeoutMs: 10_000, device: await f.remote.open() });
+          } else if (this.prng.below(4) === 0 && this.nexus.status !== 'Faulted') {
+            await this.replace(c.uuid);
+          } else {
+            await this.nexus.onlineChild(c.uuid, { drainTimeoutMs: 10_000 });
+          }
         }
         for (const c of this.nexus.children) {
           if (c.state === 'Open' && c.sync === 'OutOfSync' && !c.rebuild?.isActive)
@@ -203,16 +220,31 @@ test(
       createdAt: Date.now(),
     });
     const h = new Harness(dir, infoStore, ioLogStore, prng, journal);
-    h.files = [h.newFile(), h.newFile(), h.newFile()];
+    const remote = REMOTE
+      ? new RemoteReplica(sparseFile(dir, 'remote.img', CHILD_SIZE), testUuid())
+      : undefined;
+    t.after(() => remote?.kill());
+    if (remote) await remote.start();
+    h.files = [
+      h.newFile(),
+      h.newFile(),
+      remote ? { path: remote.file, uuid: remote.uuid, remote } : h.newFile(),
+    ];
     await h.open();
     try {
-      const survived = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
+      const order = [...ACTIVE_KINDS];
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = prng.below(i + 1);
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      const survived = Object.fromEntries(ACTIVE_KINDS.map((k) => [k, 0])) as Record<Kind, number>;
       const t0 = Date.now();
       let iterations = 0;
       await h.workload.run({ ops: 2 * PHASE_OPS });
 
       for (let iter = 0; iter < ITERATIONS && Date.now() - t0 < MAX_SECONDS * 1000; iter++) {
-        const kind = KINDS[prng.below(KINDS.length)]!;
+        // Every kind once (in a shuffled order) first, then at random.
+        const kind = iter < order.length ? order[iter]! : ACTIVE_KINDS[prng.below(ACTIVE_KINDS.length)]!;
         h.iteration = `${iter} (${kind})`;
         h.log.info({ iteration: h.iteration }, 'fault test iteration');
         const n = h.nexus.children.length;
@@ -288,11 +320,26 @@ test(
             assert.equal(h.nexus.status, 'Online', 'a clean restart trusts every healthy child');
             await h.workload.run({ ops: PHASE_OPS / 2 });
             break;
+          case 'remote-kill': {
+            // The remote replica's process dies mid-write (SIGKILL); it is restarted afterwards.
+            const ac = new AbortController();
+            const running = h.workload.run({ ops: PHASE_OPS, signal: ac.signal });
+            const until = h.workload.progress.ops + 50 + prng.below(PHASE_OPS - 100);
+            for (let i = 0; i < 100_000 && h.workload.progress.ops < until; i++) {
+              await new Promise((r) => setImmediate(r));
+            }
+            await remote!.kill();
+            await running;
+            await remote!.start();
+            break;
+          }
           case 'replace': {
             const ac = new AbortController();
             const running = h.workload.run({ signal: ac.signal });
             try {
-              await h.replace(h.nexus.children[x]!.uuid);
+              // A local child (the remote one stays: it is its own process and port).
+              const locals = h.nexus.children.filter((c) => !h.files.find((f) => f.uuid === c.uuid)?.remote);
+              await h.replace(locals[prng.below(locals.length)]!.uuid);
             } finally {
               ac.abort();
               await running;
@@ -339,7 +386,8 @@ test(
       process.stdout.write(`FAULT-TEST ${JSON.stringify(summary)}\n`);
       assert.ok(iterations >= Math.min(ITERATIONS, 10), `only ${iterations} iterations ran`);
       // Every kind of fault was exercised at least once in the CI variant.
-      if (ITERATIONS >= 30) for (const k of KINDS) assert.ok(survived[k] > 0, `no ${k} iteration ran`);
+      if (ITERATIONS >= ACTIVE_KINDS.length)
+        for (const k of ACTIVE_KINDS) assert.ok(survived[k] > 0, `no ${k} iteration ran`);
     } finally {
       // Before the temporary directory goes (t.after): the clean shutdown is recorded there.
       await h.nexus.close().catch(() => undefined);
