@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { CLI, startCli } from '../helpers/proc.js';
 import { sparseFile, tmpDir } from '../helpers/tmp.js';
 import { readJournal, expectations } from '../../src/verify/index.js';
+import { RemoteReplica } from './remote.js';
 
 const run = promisify(execFile);
 
@@ -77,4 +78,53 @@ test('verify check fails (exit 1) when an acknowledged block is lost', async (t)
   assert.equal(res.code, 1);
   assert.equal(res.out.lost, 1);
   assert.equal((res.out.problems as Array<{ lba: number }>)[0]!.lba, victim);
+});
+
+test('verify over NVMe-oF: the target is killed with SIGKILL mid-run and restarted; check passes', async (t) => {
+  const dir = tmpDir(t);
+  const img = sparseFile(dir, 'disk.img', 8 << 20);
+  const journal = path.join(dir, 'journal');
+  const uuid = 'b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e';
+  const remote = new RemoteReplica(img, uuid);
+  t.after(() => remote.kill());
+  await remote.start();
+  const writer = startCli([
+    'verify',
+    'run',
+    remote.uri,
+    '--journal',
+    journal,
+    '--seconds',
+    '60',
+    '--qd',
+    '16',
+  ]);
+  t.after(() => writer.stop('SIGKILL'));
+  await writer.waitFor(/"writesAcked":[1-9]\d{3,}.*"msg":"verify progress"/, 30_000);
+  await remote.kill(); // the target dies with writes in flight
+  await remote.start();
+  // The initiator reconnects by itself; once writes are acknowledged again, stop the writer.
+  const acked = (line: string) => Number(/"writesAcked":(\d+)/.exec(line)![1]);
+  const before = acked(
+    writer
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('verify progress'))
+      .at(-1)!,
+  );
+  for (let i = 0; i < 60; i++) {
+    const last = writer
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('verify progress'))
+      .at(-1)!;
+    if (acked(last) > before + 1000) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const r = await writer.stop('SIGTERM');
+  assert.equal(r.code, 0, writer.output().slice(-2000));
+  const res = await check(remote.uri, journal);
+  assert.equal(res.code, 0, JSON.stringify(res.out));
+  assert.equal(res.out.passed, true);
+  assert.ok((res.out.ackedWrites as number) > 1000);
 });

@@ -11,6 +11,7 @@
  */
 import type { Command } from 'commander';
 import { BdevRegistry } from '../../bdev/index.js';
+import { registerNvmfScheme } from '../../nvmf/initiator/index.js';
 import { createLogger } from '../../core/log.js';
 import { invalidArgument } from '../../core/errors.js';
 import { newUuid, assertUuid } from '../../core/uuid.js';
@@ -73,6 +74,7 @@ export function registerVerifyCommands(program: Command): void {
       }
       const log = createLogger({ name: 'verify', level: opts.logLevel as 'info' });
       const registry = new BdevRegistry({ log });
+      registerNvmfScheme(registry);
       const dev = await registry.open(uri);
       let stats;
       try {
@@ -152,7 +154,9 @@ export function registerVerifyCommands(program: Command): void {
     .action(async (uri: string, opts: { journal: string; flushedOnly?: boolean; output: string }) => {
       const format = parseOutputFormat(opts.output);
       const journal = await readJournal(opts.journal);
-      const dev = await new BdevRegistry().open(uri);
+      const registry = new BdevRegistry();
+      registerNvmfScheme(registry);
+      const dev = await registry.open(uri);
       let rep;
       try {
         rep = await checkDevice(dev, journal, { flushedOnly: opts.flushedOnly === true });
