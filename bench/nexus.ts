@@ -10,7 +10,10 @@
  *     replica (same copy size and parallelism), without and with application writes going on
  *     (and what those writes keep of their speed).
  *
- *   npm run bench -- nexus [--seconds 3] [--rounds 3] [--size-mb 256] [--dir /var/tmp] [--qd 32]
+ *   npm run bench -- nexus [--seconds 2] [--rounds 5] [--size-mb 256] [--dir /var/tmp] [--qd 32]
+ *
+ * Ratios are medians of the per-round ratios (each round runs every system once, back to back),
+ * which resists the drift of a shared machine better than a ratio of medians.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -104,7 +107,7 @@ async function rebuildOnce(
 }
 
 export async function run(argv: string[]): Promise<void> {
-  const a = parseArgs(argv, { seconds: 3, rounds: 3, 'size-mb': 256, dir: '/var/tmp', qd: 32 });
+  const a = parseArgs(argv, { seconds: 2, rounds: 5, 'size-mb': 256, dir: '/var/tmp', qd: 32 });
   const seconds = Number(a.seconds);
   const rounds = Number(a.rounds);
   const qd = Number(a.qd);
@@ -175,6 +178,8 @@ export async function run(argv: string[]): Promise<void> {
       res.par3.push(await parallel([r0, r1, r2]));
     }
     const m = (xs: LoadResult[]) => median(xs.map((x) => x.iops));
+    /** Median over rounds of x/y within the round. */
+    const r = (xs: LoadResult[], ys: LoadResult[]) => median(xs.map((x, i) => x.iops / ys[i]!.iops));
     const lat = (xs: LoadResult[]) => median(xs.map((x) => x.meanLatencyUs));
 
     const chunk = DEFAULT_REBUILD_OPTIONS.copySegments * DEFAULT_SEGMENT_SIZE;
@@ -188,6 +193,11 @@ export async function run(argv: string[]): Promise<void> {
     // What the application writes keep: compared with the same nexus shape (a source and a
     // second writer) when no rebuild runs, i.e. the 2-way mirror.
     const appKept = busy.iops / m(res.n2);
+    const n1Bare = r(res.n1, res.bare);
+    const n2One = r(res.n2, res.n1);
+    const n3One = r(res.n3, res.n1);
+    const n2Ceil = r(res.n2, res.par2);
+    const n3Ceil = r(res.n3, res.par3);
 
     console.log(
       `\nNexus: 4 KiB random writes, queue depth ${qd}, ${rounds} alternating rounds of ${seconds}s (median)`,
@@ -201,26 +211,12 @@ export async function run(argv: string[]): Promise<void> {
       table(
         ['device', 'IOPS', 'lat us', 'vs bare', 'vs 1 child', 'vs ceiling'],
         [
-          ['bare replica', base, lat(res.bare), 1, base / one, '-'],
-          ['nexus, 1 child', one, lat(res.n1), one / base, 1, one / base],
-          [
-            'nexus, 2-way',
-            m(res.n2),
-            lat(res.n2),
-            m(res.n2) / base,
-            m(res.n2) / one,
-            m(res.n2) / m(res.par2),
-          ],
-          [
-            'nexus, 3-way',
-            m(res.n3),
-            lat(res.n3),
-            m(res.n3) / base,
-            m(res.n3) / one,
-            m(res.n3) / m(res.par3),
-          ],
-          ['ceiling 2: 2 bare at once', m(res.par2), lat(res.par2), m(res.par2) / base, '-', 1],
-          ['ceiling 3: 3 bare at once', m(res.par3), lat(res.par3), m(res.par3) / base, '-', 1],
+          ['bare replica', base, lat(res.bare), 1, 1 / n1Bare, '-'],
+          ['nexus, 1 child', one, lat(res.n1), n1Bare, 1, n1Bare],
+          ['nexus, 2-way', m(res.n2), lat(res.n2), r(res.n2, res.bare), n2One, n2Ceil],
+          ['nexus, 3-way', m(res.n3), lat(res.n3), r(res.n3, res.bare), n3One, n3Ceil],
+          ['ceiling 2: 2 bare at once', m(res.par2), lat(res.par2), r(res.par2, res.bare), '-', 1],
+          ['ceiling 3: 3 bare at once', m(res.par3), lat(res.par3), r(res.par3, res.bare), '-', 1],
         ],
       ),
     );
@@ -242,13 +238,13 @@ export async function run(argv: string[]): Promise<void> {
         n1_iops: Math.round(one),
         n2_iops: Math.round(m(res.n2)),
         n3_iops: Math.round(m(res.n3)),
-        n1_vs_bare: one / base,
-        n2_vs_n1: m(res.n2) / one,
-        n3_vs_n1: m(res.n3) / one,
+        n1_vs_bare: n1Bare,
+        n2_vs_n1: n2One,
+        n3_vs_n1: n3One,
         ceiling2_iops: Math.round(m(res.par2)),
         ceiling3_iops: Math.round(m(res.par3)),
-        n2_vs_ceiling2: m(res.n2) / m(res.par2),
-        n3_vs_ceiling3: m(res.n3) / m(res.par3),
+        n2_vs_ceiling2: n2Ceil,
+        n3_vs_ceiling3: n3Ceil,
         copy_mbps: copyBps / 1e6,
         rebuild_idle_mbps: idle.bps / 1e6,
         rebuild_idle_vs_copy: idle.bps / copyBps,

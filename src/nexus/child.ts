@@ -29,12 +29,22 @@ export interface IoWaiter {
   childDone(child: NexusChild, err: unknown): void;
 }
 
+/** One I/O issued to a child, kept in the child's list of I/Os waiting for their deadline. */
 class PendingIo {
   settled = false;
+  prev: PendingIo | undefined;
+  next: PendingIo | undefined;
   constructor(
     readonly waiter: IoWaiter,
     readonly deadline: number,
   ) {}
+}
+
+/** A clock the nexus advances on every timeout sweep: cheaper than reading the time per I/O. */
+export interface CoarseClock {
+  now: number;
+  /** Sweep period in ms; deadlines get one period of slack so a lagging clock never fires early. */
+  period: number;
 }
 
 /** Map a child I/O error to the reason the child is retired with. */
@@ -71,7 +81,10 @@ export class NexusChild {
   outstanding = 0;
   /** I/Os the nexus still waits for (used for least-outstanding read balancing). */
   active = 0;
-  private readonly timers = new Set<PendingIo>();
+  /** I/Os waiting for their deadline, oldest first (an intrusive list: O(1) insert and removal). */
+  private head: PendingIo | undefined;
+  private tail: PendingIo | undefined;
+  private timed = 0;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -79,6 +92,7 @@ export class NexusChild {
     private readonly timeoutMs: number,
     /** Told when the child goes from no timed I/O to some (true) and back (false). */
     private readonly onBusy: (busy: boolean) => void = () => undefined,
+    private readonly clock: CoarseClock = { now: Date.now(), period: 0 },
   ) {
     this.device = spec.device;
     this.faults = new FaultInjectingDevice(spec.device);
@@ -118,11 +132,9 @@ export class NexusChild {
   io(kind: IoKind, offset: number, buf: Buffer | undefined, length: number, waiter: IoWaiter): void {
     this.outstanding++;
     this.active++;
-    const e = new PendingIo(waiter, this.timeoutMs > 0 ? Date.now() + this.timeoutMs : Infinity);
-    if (this.timeoutMs > 0) {
-      this.timers.add(e);
-      if (this.timers.size === 1) this.onBusy(true);
-    }
+    const timed = this.timeoutMs > 0;
+    const e = new PendingIo(waiter, timed ? this.clock.now + this.clock.period + this.timeoutMs : Infinity);
+    if (timed) this.link(e);
     let p: Promise<void>;
     const f = this.faults;
     try {
@@ -165,7 +177,7 @@ export class NexusChild {
     if (!e.settled) {
       e.settled = true;
       this.active--;
-      if (this.timers.delete(e) && this.timers.size === 0) this.onBusy(false);
+      if (e.deadline !== Infinity) this.unlink(e);
       e.waiter.childDone(this, err);
     }
     if (this.outstanding === 0 && this.idleWaiters.length > 0) {
@@ -175,13 +187,28 @@ export class NexusChild {
     }
   }
 
-  /** Time out I/Os past their deadline. Entries are in submission order, so deadlines ascend. */
+  private link(e: PendingIo): void {
+    e.prev = this.tail;
+    if (this.tail) this.tail.next = e;
+    else this.head = e;
+    this.tail = e;
+    if (++this.timed === 1) this.onBusy(true);
+  }
+
+  private unlink(e: PendingIo): void {
+    if (e.prev) e.prev.next = e.next;
+    else this.head = e.next;
+    if (e.next) e.next.prev = e.prev;
+    else this.tail = e.prev;
+    e.prev = e.next = undefined;
+    if (--this.timed === 0) this.onBusy(false);
+  }
+
+  /** Time out I/Os past their deadline. The list is in submission order, so deadlines ascend. */
   sweep(now: number): void {
-    for (const e of this.timers) {
-      if (e.deadline > now) break;
-      this.timers.delete(e);
-      if (this.timers.size === 0) this.onBusy(false);
-      if (e.settled) continue;
+    // Bounded by the number of I/Os outstanding: each step removes one.
+    for (let e = this.head; e && e.deadline <= now; e = this.head) {
+      this.unlink(e);
       e.settled = true;
       this.active--;
       e.waiter.childDone(

@@ -24,7 +24,14 @@ import { silentLogger, type Logger } from '../core/log.js';
 import { isPowerOfTwo } from '../core/units.js';
 import { newUuid } from '../core/uuid.js';
 import { BdevErrors } from '../bdev/errors.js';
-import { IoKind, NexusChild, faultReasonOf, type ChildSpec, type IoWaiter } from './child.js';
+import {
+  IoKind,
+  NexusChild,
+  faultReasonOf,
+  type ChildSpec,
+  type CoarseClock,
+  type IoWaiter,
+} from './child.js';
 import { nexusError, NexusErrors } from './errors.js';
 import type { IoLogStore } from './io-log.js';
 import type { ChildInfo, NexusInfo, NexusInfoStore } from './persistence.js';
@@ -155,23 +162,51 @@ interface InflightWrite {
 }
 
 /** Collects the outcome of one I/O fanned out to several children. */
-class FanOut implements IoWaiter {
-  remaining: number;
+/** Collects the outcome of one I/O fanned out to several children. */
+abstract class FanOutBase implements IoWaiter {
+  remaining = 0;
+  children: NexusChild[] = [];
   failed: Array<{ child: NexusChild; err: unknown }> | undefined;
-  constructor(
-    readonly children: NexusChild[],
-    private readonly resolve: (fo: FanOut) => void,
-  ) {
-    this.remaining = children.length;
-  }
   childDone(child: NexusChild, err: unknown): void {
     if (err !== undefined) (this.failed ??= []).push({ child, err });
-    if (--this.remaining === 0) this.resolve(this);
+    if (--this.remaining === 0) this.done();
   }
   succeeded(c: NexusChild): boolean {
     if (!this.failed) return true;
     for (const f of this.failed) if (f.child === c) return false;
     return true;
+  }
+  protected abstract done(): void;
+}
+
+/** A fan-out that resolves a promise when every child has answered (flushes, shutdown). */
+class FanOut extends FanOutBase {
+  constructor(private readonly resolve: (fo: FanOut) => void) {
+    super();
+  }
+  protected done(): void {
+    this.resolve(this);
+  }
+}
+
+/**
+ * One application write (or write-zeroes, unmap) in flight: its fan-out, its entry in the set
+ * of writes in flight (which a retire marks in the child's log), and its caller's promise. One
+ * object per write keeps the hot path to a handful of allocations.
+ */
+class WriteOp extends FanOutBase implements InflightWrite {
+  resolve!: () => void;
+  reject!: (e: unknown) => void;
+  release: (() => void) | undefined;
+  constructor(
+    readonly offset: number,
+    readonly length: number,
+    private readonly onDone: (op: WriteOp) => void,
+  ) {
+    super();
+  }
+  protected done(): void {
+    this.onDone(this);
   }
 }
 
@@ -239,6 +274,8 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
 
   private readonly admin = new Mutex();
   private timer: NodeJS.Timeout | undefined;
+  /** Advanced by the timeout sweep; children stamp I/O deadlines from it. */
+  private readonly clock: CoarseClock = { now: Date.now(), period: 0 };
   /** Children with I/O waiting for a timeout; while any, the timer keeps the process alive. */
   private busyChildren = 0;
   private readonly history: RebuildHistoryRecord[] = [];
@@ -315,7 +352,7 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
 
   private async init(specs: ChildSpec[]): Promise<void> {
     const info = await this.infoStore.get(this.infoKey);
-    const children = specs.map((s) => new NexusChild(s, this.childIoTimeoutMs, this.childBusy));
+    const children = specs.map((s) => new NexusChild(s, this.childIoTimeoutMs, this.childBusy, this.clock));
     const plan = planRecovery(
       info,
       children.map((c) => ({ uuid: c.uuid, local: c.local })),
@@ -569,13 +606,55 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
     buf: Buffer | undefined,
   ): Promise<FanOut> {
     return new Promise<FanOut>((resolve) => {
-      const fo = new FanOut(ws, resolve);
-      if (ws.length === 0) resolve(fo);
-      for (const c of ws) c.io(kind, offset, buf, length, fo);
+      const fo = new FanOut(resolve);
+      this.issue(fo, ws, kind, offset, length, buf);
     });
   }
 
-  private async fanOutWrite(
+  private issue(
+    fo: FanOutBase,
+    ws: NexusChild[],
+    kind: IoKind,
+    offset: number,
+    length: number,
+    buf: Buffer | undefined,
+  ): void {
+    fo.children = ws;
+    fo.remaining = ws.length;
+    if (ws.length === 0) {
+      fo.remaining = 1;
+      fo.childDone(undefined as unknown as NexusChild, undefined);
+      return;
+    }
+    for (const c of ws) c.io(kind, offset, buf, length, fo);
+  }
+
+  /**
+   * A write, write-zeroes or unmap. The fast path (no pause, no rebuild lock, no child out of
+   * sync) goes straight to the children with no await in between; otherwise the slow path
+   * waits for the gate, takes the range lock and makes the dirty-segment logs durable first.
+   */
+  private fanOutWrite(kind: IoKind, offset: number, length: number, buf: Buffer | undefined): Promise<void> {
+    if (
+      this.pauseCount === 0 &&
+      this.lifecycle === 'Running' &&
+      !this.lockActive &&
+      this.tracked.length === 0 &&
+      this.readers.length > 0
+    ) {
+      this.inflightIo++;
+      const op = new WriteOp(offset, length, this.writeDone);
+      this.inflightWrites.add(op);
+      return new Promise<void>((resolve, reject) => {
+        op.resolve = resolve;
+        op.reject = reject;
+        this.issue(op, this.writers, kind, offset, length, buf);
+      });
+    }
+    return this.fanOutWriteSlow(kind, offset, length, buf);
+  }
+
+  private async fanOutWriteSlow(
     kind: IoKind,
     offset: number,
     length: number,
@@ -583,27 +662,60 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
   ): Promise<void> {
     const g = this.enter();
     if (g) await g;
-    const w: InflightWrite = { offset, length };
-    this.inflightWrites.add(w);
-    let release: (() => void) | undefined;
+    const op = new WriteOp(offset, length, this.writeDone);
+    this.inflightWrites.add(op);
     try {
       if (this.lockActive) {
         const r = this.rangeLock.acquireShared(offset, length);
-        release = typeof r === 'function' ? r : await r;
+        op.release = typeof r === 'function' ? r : await r;
       }
       if (this.tracked.length > 0) {
         const m = this.markDirty(offset, length);
         if (m) await m;
       }
       if (this.readers.length === 0) throw this.noHealthyChild(undefined);
-      const fo = await this.dispatch(this.writers, kind, offset, length, buf);
-      const p = this.settle(fo);
-      if (p) await p;
-    } finally {
-      release?.();
-      this.inflightWrites.delete(w);
-      this.exit();
+    } catch (e) {
+      this.finishWrite(op);
+      throw e;
     }
+    return new Promise<void>((resolve, reject) => {
+      op.resolve = resolve;
+      op.reject = reject;
+      this.issue(op, this.writers, kind, offset, length, buf);
+    });
+  }
+
+  /** Every writer has answered a write: settle it (see settle()) and answer the caller. */
+  private readonly writeDone = (op: WriteOp): void => {
+    let p: Promise<void> | undefined;
+    try {
+      p = this.settle(op);
+    } catch (e) {
+      this.finishWrite(op);
+      op.reject(e);
+      return;
+    }
+    if (!p) {
+      this.finishWrite(op);
+      op.resolve();
+      return;
+    }
+    p.then(
+      () => {
+        this.finishWrite(op);
+        op.resolve();
+      },
+      (e: unknown) => {
+        this.finishWrite(op);
+        op.reject(e);
+      },
+    );
+  };
+
+  private finishWrite(op: WriteOp): void {
+    op.release?.();
+    this.inflightWrites.delete(op);
+    this.exit();
   }
 
   protected async doFlush(): Promise<void> {
@@ -628,7 +740,7 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
    * can only grow under pause(), which waits for in-flight I/O; so every child still in the
    * set afterwards has already completed this I/O.
    */
-  private settle(fo: FanOut): Promise<void> | undefined {
+  private settle(fo: FanOutBase): Promise<void> | undefined {
     let lastErr: unknown;
     if (fo.failed) {
       for (const f of fo.failed) {
@@ -884,8 +996,11 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
   private startTimer(): void {
     if (this.childIoTimeoutMs <= 0) return;
     const period = Math.max(5, Math.min(1000, Math.floor(this.childIoTimeoutMs / 4)));
+    this.clock.period = period;
+    this.clock.now = Date.now();
     this.timer = setInterval(() => {
       const now = Date.now();
+      this.clock.now = now;
       for (const c of this.childList) c.sweep(now);
     }, period);
     if (this.busyChildren === 0) this.timer.unref();
@@ -934,7 +1049,7 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
           `child ${spec.device.name} (${spec.device.size} bytes, block ${spec.device.blockSize}) does not fit nexus ${this.name} (${this.size} bytes, block ${this.blockSize})`,
         );
       }
-      const c = new NexusChild(spec, this.childIoTimeoutMs, this.childBusy);
+      const c = new NexusChild(spec, this.childIoTimeoutMs, this.childBusy, this.clock);
       c.pending = new SegmentMap(this.numSegments);
       c.pending.setAll();
       c.fullRebuild = true;
