@@ -144,8 +144,8 @@ export async function run(argv: string[]): Promise<void> {
       par3: [],
     };
     // The ceiling of an N-way mirror on this machine: N bare replicas loaded at the same time,
-    // each at the same queue depth (a mirror cannot be faster than its slowest child under that
-    // load). Reported as the slowest of them.
+    // each at the same queue depth, reported per replica (the mean): a mirror writes every block
+    // to each of them, so it cannot do better than that.
     // Write back what the previous run dirtied, so it does not slow the next one down (the
     // page cache's writeback otherwise lands on whichever system runs next).
     const settle = async () => {
@@ -158,7 +158,13 @@ export async function run(argv: string[]): Promise<void> {
     const parallel = async (devs: BlockDevice[]): Promise<LoadResult> => {
       await settle();
       const rs = await Promise.all(devs.map((d) => runLoad(d, load)));
-      return rs.reduce((a, b) => (b.iops < a.iops ? b : a));
+      const mean = (f: (x: LoadResult) => number) => rs.reduce((a, x) => a + f(x), 0) / rs.length;
+      return {
+        ...rs[0]!,
+        iops: mean((x) => x.iops),
+        mbps: mean((x) => x.mbps),
+        meanLatencyUs: mean((x) => x.meanLatencyUs),
+      };
     };
     for (let round = 0; round < rounds; round++) {
       progress(
