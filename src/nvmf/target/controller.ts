@@ -314,7 +314,8 @@ export class Controller implements SubsystemListener {
     for (const q of [...this.ioQueues.values()]) q.close('controller reset', undefined);
     this.ioQueues.clear();
     this.csts = 0;
-    this.aerWaiting.length = 0;
+    // The reset aborts the outstanding Asynchronous Event Requests: the host reuses their IDs.
+    for (const cmd of this.aerWaiting.splice(0)) this.admin.abandon(cmd);
     this.events.length = 0;
     this.masked.clear();
     this.aec = 0;

@@ -749,6 +749,15 @@ export class TcpQueue {
 
   // ---------------------------------------------------------------- send
 
+  /**
+   * Forget a command without answering it: a controller reset aborts outstanding commands (the
+   * host frees their IDs and reuses them), so their IDs must be free here too.
+   */
+  abandon(cmd: Cmd): void {
+    this.releaseData(cmd);
+    this.freeCmd(cmd);
+  }
+
   /** Complete a command with a CapsuleResp. */
   complete(cmd: Cmd, status: number, dw0 = 0, dw1 = 0): void {
     if (cmd.state === CMD_FREE) return;

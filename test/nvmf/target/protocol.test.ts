@@ -767,9 +767,20 @@ test('shutdown (CC.SHN) flushes and reports completion; reset (CC.EN=0) drops I/
     G(GenericSc.CommandSequenceError),
     'no I/O after shutdown',
   );
+  // An Asynchronous Event Request outstanding at the reset is aborted by it: the host frees its
+  // command ID and may use it again at once (SPDK's host does).
+  void c.admin
+    .command({ opc: AdminOpc.AsyncEventRequest, cid: 0x7000 }, { timeoutMs: 60_000 })
+    .catch(() => undefined);
   await c.admin.propertySet(Prop.CC, 0);
   await c.io[0]!.closed;
   assert.equal((await c.admin.propertyGet(Prop.CSTS)).cqe.dw0, 0);
+  const reused = await c.admin.command({
+    ...fabricsSqe(FabricsType.PropertyGet),
+    cid: 0x7000,
+    cdw: { 10: 0, 11: Prop.VS },
+  });
+  assert.equal(reused.status, 0, "the aborted request's command ID is free again");
 });
 
 test(
