@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { describeError, MayastorError } from '../core/errors.js';
 import { registerBdevCommands } from './commands/bdev.js';
 import { registerExportCommand } from './commands/export.js';
+import { registerVerifyCommands } from './commands/verify.js';
 
 export function buildProgram(): Command {
   const program = new Command('mayastor-ts')
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerBdevCommands(program);
   registerExportCommand(program);
+  registerVerifyCommands(program);
   return program;
 }
 
