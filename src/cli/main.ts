@@ -8,6 +8,7 @@ import { registerBdevCommands } from './commands/bdev.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerIoEngineCommand } from './commands/io-engine.js';
 import { registerIoEngineClientCommand } from './commands/io-engine-client.js';
+import { registerVerifyCommands } from './commands/verify.js';
 
 export function buildProgram(): Command {
   const program = new Command('mayastor-ts')
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerExportCommand(program);
   registerIoEngineCommand(program);
   registerIoEngineClientCommand(program);
+  registerVerifyCommands(program);
   return program;
 }
 

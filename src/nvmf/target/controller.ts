@@ -197,6 +197,18 @@ export class Controller implements SubsystemListener {
     }
   }
 
+  /** The host reused the ID of an outstanding AER: it has abandoned it. True if `cmd` was one. */
+  forgetAer(cmd: Cmd): boolean {
+    const i = this.aerWaiting.indexOf(cmd);
+    if (i < 0) return false;
+    this.aerWaiting.splice(i, 1);
+    this.log.debug(
+      { cid: cmd.cid },
+      'host reused the ID of an outstanding Asynchronous Event Request; it is abandoned',
+    );
+    return true;
+  }
+
   destroy(reason: string): void {
     if (this.destroyed) return;
     this.destroyed = true;

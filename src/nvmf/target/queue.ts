@@ -262,8 +262,14 @@ export class TcpQueue {
   }
 
   private allocCmd(cid: number, header: Buffer): Cmd {
-    if (this.byCid.has(cid)) {
-      throw new PduError(Fes.InvalidPduHeaderField, 10, `command ID ${cid} is already in use`, header);
+    const inUse = this.byCid.get(cid);
+    if (inUse) {
+      // SPDK's host aborts its own outstanding Asynchronous Event Requests when it detaches,
+      // without telling the target, and reuses their IDs; SPDK's and Linux's targets accept
+      // that. An AER has no data in flight, so its ID can be released safely. Anything else
+      // with a duplicate ID would make completions ambiguous: that stays fatal.
+      if (this.ctrl && this.qid === 0 && this.ctrl.forgetAer(inUse)) this.abandon(inUse);
+      else throw new PduError(Fes.InvalidPduHeaderField, 10, `command ID ${cid} is already in use`, header);
     }
     let c: Cmd | undefined;
     const slot = this.freeSlots.pop();
