@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import type { LevelWithSilent } from 'pino';
 import { engineError, EngineErrors } from './errors.js';
 import { isUuid } from '../core/uuid.js';
+import { parseHostPort as coreParseHostPort } from '../core/hostport.js';
 
 export interface PoolConfig {
   name: string;
@@ -186,11 +187,11 @@ export function parsePoolFlag(s: string): PoolConfig {
 }
 
 function splitHostPort(s: string, what: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d+)$/.exec(s);
-  if (!m) bad(`${what} '${s}': expected HOST:PORT, e.g. 0.0.0.0:${DEFAULT_GRPC_PORT}`);
-  const port = Number(m[3]);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) bad(`${what} '${s}': port out of range`);
-  return { host: m[1] ?? m[2] ?? '', port };
+  try {
+    return coreParseHostPort(s, { what });
+  } catch (e) {
+    bad((e as Error).message);
+  }
 }
 
 export function parseHostPort(s: string, what = 'address'): { host: string; port: number } {

@@ -10,7 +10,6 @@
  * cleanly (NexusInfo records clean_shutdown) and exporting pools with a final checkpoint.
  */
 import * as grpc from '@grpc/grpc-js';
-import path from 'node:path';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { newUuid } from '../core/uuid.js';
@@ -65,6 +64,7 @@ export class IoEngine {
   private grpcPort = 0;
   private startupIssues: string[] = [];
   private stopping: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
 
   constructor(config: EngineConfig, log: Logger) {
     this.config = config;
@@ -78,7 +78,7 @@ export class IoEngine {
       config,
       registry: this.registry,
       frontends: this.frontends,
-      infoDir: config.stateDir ? path.join(config.stateDir, 'nexus-info') : undefined,
+      stateDir: config.stateDir,
       findLocal: (key) => this.pools.findReplicaByNameOrUuid(key) ?? this.registry.get(key),
     });
     this.pools = new PoolManager({
@@ -167,8 +167,13 @@ export class IoEngine {
 
   // ---------------------------------------------------------------- start
 
-  async start(): Promise<void> {
-    if (this._state !== 'new') throw new Error(`io-engine already ${this._state}`);
+  start(): Promise<void> {
+    if (this._state !== 'new') return Promise.reject(new Error(`io-engine already ${this._state}`));
+    this.starting = this.doStart();
+    return this.starting;
+  }
+
+  private async doStart(): Promise<void> {
     this._state = 'starting';
     this.startedAtMs = Date.now();
     const t0 = performance.now();
@@ -287,6 +292,8 @@ export class IoEngine {
   }
 
   private async doStop(): Promise<void> {
+    // A signal during start-up: let the start finish (or fail), then stop what it brought up.
+    await this.starting?.catch(() => undefined);
     if (this._state === 'stopped' || this._state === 'new') {
       this._state = 'stopped';
       return;

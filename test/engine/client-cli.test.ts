@@ -96,6 +96,48 @@ test('io-engine-client: pools and replicas by hand, as a table, JSON and YAML', 
   r = await cli(b, 'replica', 'create', 'not-a-uuid', '--pool', 'pool-c', '--size', '8MiB');
   assert.match(r.out, /error: INVALID_ARGUMENT: uuid 'not-a-uuid' is not a UUID/);
 
+  // A nexus by hand over two local replicas: create, publish, children, offline/online, history.
+  const r2 = '66666666-6666-4666-8666-666666666666';
+  const nx = '77777777-7777-4777-8777-777777777777';
+  r = await cli(b, 'replica', 'create', r2, '--pool', 'pool-c', '--size', '16MiB');
+  assert.equal(r.code, 0, r.out);
+  const c1 = 'bdev:///55555555-5555-4555-8555-555555555555?uuid=55555555-5555-4555-8555-555555555555';
+  const c2 = `bdev:///${r2}?uuid=${r2}`;
+  r = await cli(b, 'nexus', 'create', nx, '--size', '16MiB', '--name', 'vol-c', c1, c2);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /^UUID\s+NAME\s+SIZE\s+STATE\s+REBUILDS\s+CHILDREN\s+DEVICE URI$/m);
+  assert.match(r.out, new RegExp(`^${nx}\\s+vol-c\\s+16MiB\\s+online\\s+0\\s+2\\s*$`, 'm'));
+  r = await cli(b, 'nexus', 'publish', nx, '--protocol', 'nbd');
+  assert.match(r.out, /nbd:\/\/127\.0\.0\.1:\d+\/vol-c/);
+  r = await cli(b, 'nexus', 'offline', nx, r2);
+  assert.equal(r.code, 0, r.out);
+  r = await cli(b, 'nexus', 'children', nx);
+  assert.match(r.out, new RegExp(`^${c2.replace(/[?]/g, '\\?')}\\s+degraded\\s+by_client\\s+true$`, 'm'));
+  r = await cli(b, 'nexus', 'online', nx, r2);
+  assert.equal(r.code, 0, r.out);
+  // Wait (bounded, over gRPC) for the rebuild to be recorded, then read it through the CLI.
+  for (
+    let i = 0;
+    i < 300 && (await engine.client.nexus.GetRebuildHistory({ uuid: nx })).records.length === 0;
+    i++
+  ) {
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  r = await cli(b, '-o', 'json', 'rebuild', 'history', nx);
+  const hist = JSON.parse(r.out) as Array<{ child_uri: string; is_partial: boolean; state: string }>;
+  assert.deepEqual(
+    hist.map((h) => [h.child_uri, h.is_partial, h.state]),
+    [[c2, true, 'Completed']],
+  );
+  r = await cli(b, 'rebuild', 'history', nx);
+  assert.match(r.out, /^CHILD\s+SOURCE\s+STATE\s+PARTIAL\s+TRANSFERRED\s+TOTAL\s+ENDED$/m);
+  r = await cli(b, 'replica', 'destroy', r2);
+  assert.match(r.out, /error: ENGINE_REPLICA_IN_USE/);
+  r = await cli(b, 'nexus', 'destroy', nx);
+  assert.equal(r.code, 0, r.out);
+  r = await cli(b, 'replica', 'destroy', r2);
+  assert.equal(r.code, 0, r.out);
+
   r = await cli(b, 'replica', 'destroy', '55555555-5555-4555-8555-555555555555');
   assert.equal(r.code, 0, r.out);
   r = await cli(b, 'pool', 'destroy', 'pool-c');
