@@ -12,6 +12,11 @@
  *     (and what those writes keep of their speed).
  *
  *   npm run bench -- nexus [--seconds 2] [--rounds 5] [--size-mb 256] [--dir /var/tmp] [--qd 32]
+ *                          [--disk aio|uring|malloc]
+ *
+ * `--disk malloc` puts every pool on a RAM device: no disk, so what is left is the nexus's own
+ * CPU cost per child (on this 2-core machine the file-backed mirrors are bound by the kernel's
+ * ext4 write path, which N children multiply).
  *
  * Ratios are medians of the per-round ratios (each round runs every system once, back to back),
  * which resists the drift of a shared machine better than a ratio of medians.
@@ -19,7 +24,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { FileDevice, type BlockDevice } from '../src/bdev/index.js';
+import { FileDevice, MallocDevice, type BlockDevice } from '../src/bdev/index.js';
 import { Pool, type Replica } from '../src/pool/index.js';
 import {
   MemoryNexusInfoStore,
@@ -108,7 +113,17 @@ async function rebuildOnce(
 }
 
 export async function run(argv: string[]): Promise<void> {
-  const a = parseArgs(argv, { seconds: 2, rounds: 5, 'size-mb': 256, dir: '/var/tmp', qd: 32 });
+  const a = parseArgs(argv, {
+    seconds: 2,
+    rounds: 5,
+    'size-mb': 256,
+    dir: '/var/tmp',
+    qd: 32,
+    disk: 'aio',
+  });
+  const diskKind = a.disk!;
+  if (!['aio', 'uring', 'malloc'].includes(diskKind))
+    throw new Error(`--disk ${diskKind}: aio, uring or malloc`);
   const seconds = Number(a.seconds);
   const rounds = Number(a.rounds);
   const qd = Number(a.qd);
@@ -121,10 +136,15 @@ export async function run(argv: string[]): Promise<void> {
     );
     const replicas: Replica[] = [];
     for (let i = 0; i < 4; i++) {
-      const file = path.join(dir, `pool${i}.img`);
-      fs.writeFileSync(file, Buffer.alloc(0));
-      fs.truncateSync(file, size + 64 * MiB);
-      const disk = await FileDevice.open({ path: file, blockSize: 4096, engine: 'aio' });
+      let disk: BlockDevice;
+      if (diskKind === 'malloc') {
+        disk = new MallocDevice({ name: `bench${i}`, blockSize: 4096, numBlocks: (size + 64 * MiB) / 4096 });
+      } else {
+        const file = path.join(dir, `pool${i}.img`);
+        fs.writeFileSync(file, Buffer.alloc(0));
+        fs.truncateSync(file, size + 64 * MiB);
+        disk = await FileDevice.open({ path: file, blockSize: 4096, engine: diskKind as 'aio' | 'uring' });
+      }
       const pool = await Pool.create(disk, { name: `bench${i}`, clusterSize: 4 * MiB });
       pools.push(pool);
       const r = await pool.createReplica({ uuid: newUuid(), size, thin: false });
@@ -210,7 +230,9 @@ export async function run(argv: string[]): Promise<void> {
       `\nNexus: 4 KiB random writes, queue depth ${qd}, ${rounds} alternating rounds of ${seconds}s (median)`,
     );
     console.log(
-      `children: thick replicas (pool cluster 4 MiB) on ${size / MiB} MiB files in ${a.dir}, aio, one pool per child\n`,
+      diskKind === 'malloc'
+        ? `children: thick replicas (pool cluster 4 MiB) on ${size / MiB} MiB RAM devices, one pool per child\n`
+        : `children: thick replicas (pool cluster 4 MiB) on ${size / MiB} MiB files in ${a.dir}, ${diskKind}, one pool per child\n`,
     );
     const base = m(res.bare);
     const one = m(res.n1);
@@ -241,6 +263,7 @@ export async function run(argv: string[]): Promise<void> {
     console.log('');
     console.log(
       result('nexus', {
+        disk: diskKind,
         bare_iops: Math.round(base),
         n1_iops: Math.round(one),
         n2_iops: Math.round(m(res.n2)),

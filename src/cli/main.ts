@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { describeError, MayastorError } from '../core/errors.js';
 import { registerBdevCommands } from './commands/bdev.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerIoEngineCommand } from './commands/io-engine.js';
 import { registerIoEngineClientCommand } from './commands/io-engine-client.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerIoEngineCommand(program);
   registerIoEngineClientCommand(program);
   registerVerifyCommands(program);
+  registerDemoCommand(program);
   return program;
 }
 
