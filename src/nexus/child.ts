@@ -29,15 +29,23 @@ export interface IoWaiter {
   childDone(child: NexusChild, err: unknown): void;
 }
 
-/** One I/O issued to a child, kept in the child's list of I/Os waiting for their deadline. */
+/**
+ * One I/O issued to a child, kept in the child's list of I/Os waiting for their deadline.
+ * Recycled through the child's free list once the device has answered, with its completion
+ * callbacks bound once: a child I/O then allocates nothing of its own.
+ */
 class PendingIo {
   settled = false;
   prev: PendingIo | undefined;
   next: PendingIo | undefined;
-  constructor(
-    readonly waiter: IoWaiter,
-    readonly deadline: number,
-  ) {}
+  waiter: IoWaiter | undefined;
+  deadline = Infinity;
+  readonly ok: () => void;
+  readonly fail: (err: unknown) => void;
+  constructor(child: NexusChild) {
+    this.ok = () => child.finish(this, undefined);
+    this.fail = (err: unknown) => child.finish(this, err ?? new Error('child I/O failed'));
+  }
 }
 
 /** A clock the nexus advances on every timeout sweep: cheaper than reading the time per I/O. */
@@ -85,6 +93,7 @@ export class NexusChild {
   private head: PendingIo | undefined;
   private tail: PendingIo | undefined;
   private timed = 0;
+  private readonly freeIos: PendingIo[] = [];
   private idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -133,7 +142,10 @@ export class NexusChild {
     this.outstanding++;
     this.active++;
     const timed = this.timeoutMs > 0;
-    const e = new PendingIo(waiter, timed ? this.clock.now + this.clock.period + this.timeoutMs : Infinity);
+    const e = this.freeIos.pop() ?? new PendingIo(this);
+    e.settled = false;
+    e.waiter = waiter;
+    e.deadline = timed ? this.clock.now + this.clock.period + this.timeoutMs : Infinity;
     if (timed) this.link(e);
     let p: Promise<void>;
     const f = this.faults;
@@ -157,10 +169,7 @@ export class NexusChild {
     } catch (err) {
       p = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-    p.then(
-      () => this.finish(e, undefined),
-      (err: unknown) => this.finish(e, err ?? new Error('child I/O failed')),
-    );
+    p.then(e.ok, e.fail);
   }
 
   /** Promise form of io(), for paths that are not hot (rebuild copies, shutdown flushes). */
@@ -172,14 +181,21 @@ export class NexusChild {
     );
   }
 
-  private finish(e: PendingIo, err: unknown): void {
+  /** @internal The device answered `e` (maybe after its deadline already failed it). */
+  finish(e: PendingIo, err: unknown): void {
     this.outstanding--;
-    if (!e.settled) {
+    const waiter = e.waiter!;
+    e.waiter = undefined;
+    const settled = e.settled;
+    if (!settled) {
       e.settled = true;
       this.active--;
       if (e.deadline !== Infinity) this.unlink(e);
-      e.waiter.childDone(this, err);
     }
+    // Recycle before calling out: nothing refers to `e` any more (a timed-out entry was
+    // unlinked by the sweep), and the waiter may issue the next I/O at once.
+    this.freeIos.push(e);
+    if (!settled) waiter.childDone(this, err);
     if (this.outstanding === 0 && this.idleWaiters.length > 0) {
       const w = this.idleWaiters;
       this.idleWaiters = [];
@@ -211,7 +227,7 @@ export class NexusChild {
       this.unlink(e);
       e.settled = true;
       this.active--;
-      e.waiter.childDone(
+      e.waiter!.childDone(
         this,
         bdevError(BdevErrors.TIMEOUT, `${this.uri}: I/O timed out after ${this.timeoutMs} ms`, {
           details: { child: this.uuid },
