@@ -1,5 +1,5 @@
 /** Stable error codes of the block-device layer, and the mapping from Node's errno errors. */
-import { MayastorError, type ErrorKind } from '../core/errors.js';
+import { errorFactory, type ErrorKind, MayastorError } from '../core/errors.js';
 
 export const BdevErrors = {
   URI_INVALID: 'BDEV_URI_INVALID',
@@ -39,13 +39,7 @@ const KIND: Record<BdevErrorCode, ErrorKind> = {
   BDEV_READ_ONLY: 'PermissionDenied',
 };
 
-export function bdevError(
-  code: BdevErrorCode,
-  message: string,
-  options: { cause?: unknown; details?: Record<string, unknown> } = {},
-): MayastorError {
-  return new MayastorError(code, KIND[code], message, options);
-}
+export const bdevError = errorFactory<BdevErrorCode>(KIND);
 
 /** Map a Node.js system error (errno) raised while touching `what` to a bdev error. */
 export function fromErrno(e: unknown, what: string): MayastorError {

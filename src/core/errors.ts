@@ -49,6 +49,16 @@ export class MayastorError extends Error {
   }
 }
 
+/**
+ * The error constructor of one layer: its stable codes, each mapped once to its kind, so that a
+ * call site names only the code and a message the user can act on.
+ */
+export function errorFactory<C extends string>(
+  kinds: Record<C, ErrorKind>,
+): (code: C, message: string, options?: ErrorOptions) => MayastorError {
+  return (code, message, options = {}) => new MayastorError(code, kinds[code], message, options);
+}
+
 export function isMayastorError(e: unknown, code?: string): e is MayastorError {
   return e instanceof MayastorError && (code === undefined || e.code === code);
 }

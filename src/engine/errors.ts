@@ -1,5 +1,5 @@
 /** Stable error codes of the io-engine daemon (the layers below bring their own). */
-import { MayastorError, type ErrorKind } from '../core/errors.js';
+import { errorFactory, type ErrorKind } from '../core/errors.js';
 
 export const EngineErrors = {
   CONFIG_INVALID: 'ENGINE_CONFIG_INVALID',
@@ -52,10 +52,4 @@ const KIND: Record<EngineErrorCode, ErrorKind> = {
   ENGINE_STATE_FILE: 'Internal',
 };
 
-export function engineError(
-  code: EngineErrorCode,
-  message: string,
-  options: { cause?: unknown; details?: Record<string, unknown> } = {},
-): MayastorError {
-  return new MayastorError(code, KIND[code], message, options);
-}
+export const engineError = errorFactory<EngineErrorCode>(KIND);

@@ -1,5 +1,5 @@
 /** Stable error codes of the NBD layer. */
-import { MayastorError, type ErrorKind } from '../core/errors.js';
+import { errorFactory, type ErrorKind } from '../core/errors.js';
 
 export const NbdErrors = {
   EXPORT_EXISTS: 'NBD_EXPORT_EXISTS',
@@ -24,10 +24,4 @@ const KIND: Record<NbdErrorCode, ErrorKind> = {
   NBD_PROTOCOL_VIOLATION: 'InvalidArgument',
 };
 
-export function nbdError(
-  code: NbdErrorCode,
-  message: string,
-  options: { cause?: unknown; details?: Record<string, unknown> } = {},
-): MayastorError {
-  return new MayastorError(code, KIND[code], message, options);
-}
+export const nbdError = errorFactory<NbdErrorCode>(KIND);

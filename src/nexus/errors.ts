@@ -1,5 +1,5 @@
 /** Stable error codes of the nexus (volume controller). */
-import { MayastorError, type ErrorKind } from '../core/errors.js';
+import { errorFactory, type ErrorKind } from '../core/errors.js';
 
 export const NexusErrors = {
   /** No healthy child is left: I/O cannot be served. */
@@ -48,10 +48,4 @@ const KIND: Record<NexusErrorCode, ErrorKind> = {
   NEXUS_REBUILD_FAILED: 'Aborted',
 };
 
-export function nexusError(
-  code: NexusErrorCode,
-  message: string,
-  options: { cause?: unknown; details?: Record<string, unknown> } = {},
-): MayastorError {
-  return new MayastorError(code, KIND[code], message, options);
-}
+export const nexusError = errorFactory<NexusErrorCode>(KIND);

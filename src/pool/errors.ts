@@ -1,5 +1,5 @@
 /** Stable error codes of the pool and replica layer. */
-import { MayastorError, type ErrorKind } from '../core/errors.js';
+import { errorFactory, type ErrorKind } from '../core/errors.js';
 
 export const PoolErrors = {
   /** The device holds data that is not one of our pools; creating would destroy it. */
@@ -46,10 +46,4 @@ const KIND: Record<PoolErrorCode, ErrorKind> = {
   REPLICA_SHRINK_NOT_SUPPORTED: 'InvalidArgument',
 };
 
-export function poolError(
-  code: PoolErrorCode,
-  message: string,
-  options: { cause?: unknown; details?: Record<string, unknown> } = {},
-): MayastorError {
-  return new MayastorError(code, KIND[code], message, options);
-}
+export const poolError = errorFactory<PoolErrorCode>(KIND);

@@ -10,7 +10,7 @@
  *   status, when there is one, rides along in `details.nvme` so a caller can look closer (the
  *   nexus, for example, must tell RESERVATION_CONFLICT apart).
  */
-import { MayastorError, type ErrorKind } from '../../core/errors.js';
+import { errorFactory, type ErrorKind, MayastorError } from '../../core/errors.js';
 import { bdevError, BdevErrors, type BdevErrorCode } from '../../bdev/errors.js';
 import { CommandSpecificSc, GenericSc, MediaSc, Sct, statusDnr, statusSc, statusSct } from '../spec.js';
 
@@ -43,13 +43,7 @@ const KIND: Record<NvmfErrorCode, ErrorKind> = {
   NVMF_ADMIN_COMMAND_FAILED: 'Unavailable',
 };
 
-export function nvmfError(
-  code: NvmfErrorCode,
-  message: string,
-  options: { cause?: unknown; details?: Record<string, unknown> } = {},
-): MayastorError {
-  return new MayastorError(code, KIND[code], message, options);
-}
+export const nvmfError = errorFactory<NvmfErrorCode>(KIND);
 
 /** The structured form of an NVMe status, for `details.nvme`. */
 export interface NvmeStatusDetails {

@@ -1,5 +1,5 @@
 /** Stable error codes of the NVMe-oF target (configuration and lifecycle; wire errors are NVMe statuses). */
-import { MayastorError, type ErrorKind } from '../../core/errors.js';
+import { errorFactory, type ErrorKind } from '../../core/errors.js';
 
 export const NvmfTargetErrors = {
   INVALID_NQN: 'NVMF_INVALID_NQN',
@@ -27,10 +27,4 @@ const KIND: Record<NvmfTargetErrorCode, ErrorKind> = {
   NVMF_TARGET_STOPPED: 'FailedPrecondition',
 };
 
-export function nvmfTargetError(
-  code: NvmfTargetErrorCode,
-  message: string,
-  options: { cause?: unknown; details?: Record<string, unknown> } = {},
-): MayastorError {
-  return new MayastorError(code, KIND[code], message, options);
-}
+export const nvmfTargetError = errorFactory<NvmfTargetErrorCode>(KIND);
