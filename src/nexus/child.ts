@@ -145,8 +145,13 @@ export class NexusChild {
     const e = this.freeIos.pop() ?? new PendingIo(this);
     e.settled = false;
     e.waiter = waiter;
-    e.deadline = timed ? this.clock.now + this.clock.period + this.timeoutMs : Infinity;
-    if (timed) this.link(e);
+    e.deadline = Infinity;
+    if (timed) {
+      // Link first: the first busy child starts the nexus's sweep, which refreshes the clock
+      // the deadline is read from.
+      this.link(e);
+      e.deadline = this.clock.now + this.clock.period + this.timeoutMs;
+    }
     let p: Promise<void>;
     const f = this.faults;
     try {

@@ -278,6 +278,8 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
   private readonly clock: CoarseClock = { now: Date.now(), period: 0 };
   /** Children with I/O waiting for a timeout; while any, the timer keeps the process alive. */
   private busyChildren = 0;
+  /** Set once the nexus is released: the timeout sweep never starts again. */
+  private timerRetired = false;
   private readonly history: RebuildHistoryRecord[] = [];
 
   private constructor(opts: NexusOptions, blockSize: number, size: number) {
@@ -993,8 +995,13 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
 
   // ---------------------------------------------------------------- timeouts
 
+  /**
+   * The child-timeout sweep runs only while some child has I/O waiting for its deadline: it
+   * starts when the first one does and stops at the first tick that finds none, so an idle
+   * nexus has no timer at all (no wake-ups), and a light load does not create one per I/O.
+   */
   private startTimer(): void {
-    if (this.childIoTimeoutMs <= 0) return;
+    if (this.childIoTimeoutMs <= 0 || this.timer || this.timerRetired) return;
     const period = Math.max(5, Math.min(1000, Math.floor(this.childIoTimeoutMs / 4)));
     this.clock.period = period;
     this.clock.now = Date.now();
@@ -1002,6 +1009,10 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
       const now = Date.now();
       this.clock.now = now;
       for (const c of this.childList) c.sweep(now);
+      if (this.busyChildren === 0 && this.timer) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+      }
     }, period);
     if (this.busyChildren === 0) this.timer.unref();
   }
@@ -1009,7 +1020,10 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
   /** An I/O waiting for its timeout keeps the process alive; an idle nexus does not. */
   private childBusy = (busy: boolean): void => {
     this.busyChildren += busy ? 1 : -1;
-    if (!this.timer) return;
+    if (!this.timer) {
+      if (busy) this.startTimer();
+      return;
+    }
     if (busy && this.busyChildren === 1) this.timer.ref();
     else if (!busy && this.busyChildren === 0) this.timer.unref();
   };
@@ -1334,6 +1348,7 @@ export class Nexus extends BaseBlockDevice implements RebuildHost {
   private async release(): Promise<void> {
     // Rebuild copies finish first (while the timer still times out a hung child's I/O).
     await Promise.all(this.childList.map((c) => c.rebuild?.finished));
+    this.timerRetired = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     for (const c of this.childList) {

@@ -1,5 +1,6 @@
 /** The nexus data path: fan-out, read balancing and retry, retire on error and timeout. */
 import { test } from 'node:test';
+import { createHook } from 'node:async_hooks';
 import assert from 'node:assert/strict';
 import { BdevErrors } from '../../src/bdev/index.js';
 import { isMayastorError } from '../../src/core/errors.js';
@@ -200,4 +201,38 @@ test('the last healthy child cannot be faulted, offlined or removed by request',
     await assert.rejects(op(), (e) => isMayastorError(e, NexusErrors.LAST_HEALTHY_CHILD));
   }
   await nexus.close();
+});
+
+test('an idle nexus keeps no timer, and a child that hangs after a long idle still times out', async () => {
+  // Timers created (and not yet cleared) while the nexus lives, unref'd ones included.
+  const live = new Set<number>();
+  const hook = createHook({
+    init(id, type) {
+      if (type === 'Timeout') live.add(id);
+    },
+    destroy(id) {
+      live.delete(id);
+    },
+  }).enable();
+  try {
+    const a = malloc('a');
+    const b = malloc('b');
+    const { nexus } = await makeNexus([a, b], { childIoTimeoutMs: 40 });
+    await nexus.write(0, pattern(BS, 1));
+    // Several sweep periods with nothing outstanding: the sweep has stopped itself.
+    await new Promise((r) => setTimeout(r, 100));
+    await ticks();
+    assert.equal(live.size, 0, 'no timer left running by an idle nexus');
+    nexus.injectFault(b.uuid, { ops: ['write'], action: { type: 'hang' } });
+    const t0 = Date.now();
+    await nexus.write(BS, pattern(BS, 2));
+    const c = nexus.child(b.uuid);
+    assert.deepEqual([c.state, c.reason], ['Faulted', 'TimedOut']);
+    // Not at once: the deadline counts from a fresh clock, not the one the idle sweep left behind.
+    assert.ok(Date.now() - t0 >= 35, `timed out after ${Date.now() - t0} ms, before its 40 ms deadline`);
+    assert.equal(nexus.status, 'Degraded');
+    await nexus.close();
+  } finally {
+    hook.disable();
+  }
 });
