@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -401,12 +402,31 @@ static napi_value Close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * flock(fd, exclusive, non-blocking): how an image file is kept from being opened by two
+ * io-engines (or an io-engine and an export) at once. Node has no file locks of its own.
+ * Returns 0, or -errno (-EWOULDBLOCK when another open file description holds the lock).
+ */
+static napi_value Flock(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd = -1;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
+    napi_throw_type_error(env, NULL, "flock(fd)");
+    return NULL;
+  }
+  int rc = flock(fd, LOCK_EX | LOCK_NB);
+  return int_result(env, rc == 0 ? 0 : -errno);
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"create", NULL, Create, NULL, NULL, NULL, napi_default, NULL},
       {"rw", NULL, ReadWrite, NULL, NULL, NULL, napi_default, NULL},
       {"fsync", NULL, Fsync, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, Close, NULL, NULL, NULL, napi_default, NULL},
+      {"flock", NULL, Flock, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -17,7 +17,9 @@ import { BaseBlockDevice } from './base.js';
 import { bdevError, BdevErrors, fromErrno } from './errors.js';
 import { newUuid } from '../core/uuid.js';
 import type { Logger } from '../core/log.js';
-import { loadUringEngine, type UringEngine } from './uring-engine.js';
+import { loadUringEngine, lockExclusive, type UringEngine } from './uring-engine.js';
+
+let warnedNoLock = false;
 
 /** A read-only buffer of zeros used to implement writeZeroes/unmap on files. */
 const ZEROES = Buffer.alloc(1 << 20);
@@ -149,7 +151,30 @@ export class FileDevice extends BaseBlockDevice {
         fs.open(path, flags, (err, fd) => (err ? reject(err) : resolve(fd))),
       );
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EBUSY') {
+        throw bdevError(
+          BdevErrors.BUSY,
+          `${path} is in use (mounted, or held by another io-engine or export); stop that user first`,
+          { cause: e },
+        );
+      }
       throw fromErrno(e, path);
+    }
+    if (!isBlock) {
+      // Block devices are exclusive through O_EXCL; an image file through a lock, so that two
+      // io-engines (or an io-engine and an export) never write one pool at the same time.
+      const lock = lockExclusive(fd);
+      if (lock.result === 'busy') {
+        fs.closeSync(fd);
+        throw bdevError(
+          BdevErrors.BUSY,
+          `${path} is in use by another io-engine or export (it holds the file's lock); stop that one first`,
+        );
+      }
+      if (lock.result === 'unavailable' && !warnedNoLock) {
+        warnedNoLock = true;
+        opts.log?.warn({ reason: lock.reason }, 'image files are opened without an exclusive lock');
+      }
     }
     const uring = opts.engine === 'uring' ? loadUringEngine() : {};
     const dev = new FileDevice(opts, fd, size / blockSize, isBlock, uring);

@@ -6,3 +6,4 @@ export * from './file.js';
 export * from './uri.js';
 export * from './registry.js';
 export * from './fault.js';
+export { lockExclusive } from './uring-engine.js';

@@ -26,6 +26,7 @@ interface NativeUring {
   ): number;
   fsync(ring: unknown, slot: number, fd: number, datasync: boolean): number;
   close(ring: unknown): void;
+  flock(fd: number): number;
 }
 
 const OP_READ = 0;
@@ -117,13 +118,11 @@ export class UringEngine {
 
 let engine: UringEngine | undefined;
 let unavailable: string | undefined;
+let addon: { native?: NativeUring; reason?: string } | undefined;
 
-/** The thread's io_uring engine, or the reason there is none. */
-export function loadUringEngine(): { engine?: UringEngine; reason?: string } {
-  if (engine) return { engine };
-  if (unavailable) return { reason: unavailable };
-  if (process.env.MAYASTOR_DISABLE_URING === '1')
-    return { reason: (unavailable = 'disabled by MAYASTOR_DISABLE_URING=1') };
+/** The native addon (io_uring and flock), or why it is not there. */
+function loadAddon(): { native?: NativeUring; reason?: string } {
+  if (addon) return addon;
   const file = path.resolve(
     path.dirname(fileURLToPath(import.meta.url)),
     '..',
@@ -133,15 +132,39 @@ export function loadUringEngine(): { engine?: UringEngine; reason?: string } {
     'Release',
     'mayastor_uring.node',
   );
-  let native: NativeUring;
   try {
-    native = createRequire(import.meta.url)(file) as NativeUring;
+    addon = { native: createRequire(import.meta.url)(file) as NativeUring };
   } catch {
-    return {
-      reason:
-        (unavailable = `the native engine is not built (${file}; needs a C compiler and Node headers at npm ci)`),
+    addon = {
+      reason: `the native engine is not built (${file}; needs a C compiler and Node headers at npm ci)`,
     };
   }
+  return addon;
+}
+
+/**
+ * Take an exclusive, non-blocking flock on `fd`. Returns 'locked', 'busy' (another open file
+ * description holds it: another process, or another open in this one), or 'unavailable' with
+ * the reason when the addon is not built.
+ */
+export function lockExclusive(fd: number): { result: 'locked' | 'busy' | 'unavailable'; reason?: string } {
+  const a = loadAddon();
+  if (!a.native) return { result: 'unavailable', reason: a.reason };
+  const rc = a.native.flock(fd);
+  if (rc === 0) return { result: 'locked' };
+  if (rc === -os.constants.errno.EWOULDBLOCK) return { result: 'busy' };
+  return { result: 'unavailable', reason: `flock failed: ${errnoError(rc, 'flock').message}` };
+}
+
+/** The thread's io_uring engine, or the reason there is none. */
+export function loadUringEngine(): { engine?: UringEngine; reason?: string } {
+  if (engine) return { engine };
+  if (unavailable) return { reason: unavailable };
+  if (process.env.MAYASTOR_DISABLE_URING === '1')
+    return { reason: (unavailable = 'disabled by MAYASTOR_DISABLE_URING=1') };
+  const a = loadAddon();
+  if (!a.native) return { reason: (unavailable = a.reason!) };
+  const native = a.native;
   try {
     engine = new UringEngine(native);
     return { engine };

@@ -10,6 +10,9 @@
  * cleanly (NexusInfo records clean_shutdown) and exporting pools with a final checkpoint.
  */
 import * as grpc from '@grpc/grpc-js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { lockExclusive } from '../bdev/index.js';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { newUuid } from '../core/uuid.js';
@@ -65,6 +68,7 @@ export class IoEngine {
   private startupIssues: string[] = [];
   private stopping: Promise<void> | undefined;
   private starting: Promise<void> | undefined;
+  private stateDirLockFd: number | undefined;
 
   constructor(config: EngineConfig, log: Logger) {
     this.config = config;
@@ -178,6 +182,7 @@ export class IoEngine {
     this.startedAtMs = Date.now();
     const t0 = performance.now();
     try {
+      this.lockStateDir();
       this.shares.attach(await this.frontends.startReplicaTarget());
       await this.frontends.startNexusFrontends();
       const restored = await this.pools.restore(this.config.pools);
@@ -203,6 +208,34 @@ export class IoEngine {
       },
       'io-engine ready',
     );
+  }
+
+  /**
+   * Two io-engines on one state directory would restore the same pools and overwrite each
+   * other's node state and NexusInfo: the directory is held with a lock for the process's life
+   * (released by the kernel when it exits, however it exits).
+   */
+  private lockStateDir(): void {
+    const dir = this.config.stateDir;
+    if (!dir) return;
+    fs.mkdirSync(dir, { recursive: true });
+    const fd = fs.openSync(
+      path.join(dir, 'io-engine.lock'),
+      fs.constants.O_RDWR | fs.constants.O_CREAT,
+      0o600,
+    );
+    const lock = lockExclusive(fd);
+    if (lock.result === 'busy') {
+      fs.closeSync(fd);
+      throw engineError(
+        EngineErrors.STATE_DIR_IN_USE,
+        `the state directory ${dir} is in use by another io-engine; stop it, or give this one its own --state-dir`,
+      );
+    }
+    if (lock.result === 'unavailable') {
+      this.log.warn({ reason: lock.reason }, 'the state directory is not locked');
+    }
+    this.stateDirLockFd = fd;
   }
 
   private async startGrpc(): Promise<void> {
@@ -323,6 +356,10 @@ export class IoEngine {
     await step('bdevs', () => this.bdevs.shutdown());
     await step('registry', () => this.registry.closeAll());
     await step('http', async () => this.http?.stop());
+    if (this.stateDirLockFd !== undefined) {
+      fs.closeSync(this.stateDirLockFd); // releases the lock
+      this.stateDirLockFd = undefined;
+    }
   }
 
   private async stopGrpc(): Promise<void> {

@@ -27,6 +27,8 @@ export const EngineErrors = {
   /** A child URI could not be opened. */
   CHILD_OPEN_FAILED: 'ENGINE_CHILD_OPEN_FAILED',
   STATE_FILE: 'ENGINE_STATE_FILE',
+  /** Another io-engine holds the state directory. */
+  STATE_DIR_IN_USE: 'ENGINE_STATE_DIR_IN_USE',
 } as const;
 
 export type EngineErrorCode = (typeof EngineErrors)[keyof typeof EngineErrors];
@@ -50,6 +52,7 @@ const KIND: Record<EngineErrorCode, ErrorKind> = {
   ENGINE_SHUTTING_DOWN: 'Unavailable',
   ENGINE_CHILD_OPEN_FAILED: 'Unavailable',
   ENGINE_STATE_FILE: 'Internal',
+  ENGINE_STATE_DIR_IN_USE: 'FailedPrecondition',
 };
 
 export const engineError = errorFactory<EngineErrorCode>(KIND);

@@ -131,6 +131,18 @@ test('files whose size does not fit the block size are refused, not truncated', 
   await reg.closeAll();
 });
 
+test('an image file is held exclusively: a second open is BDEV_BUSY until the first closes', async (t) => {
+  const p = sparseFile(tmpDir(t), 'held.img', 1 << 20);
+  const first = new BdevRegistry();
+  const second = new BdevRegistry();
+  const d = await first.open(`aio://${p}`);
+  await assert.rejects(second.open(`uring://${p}`), code(BdevErrors.BUSY));
+  await assert.rejects(second.open(p), code(BdevErrors.BUSY));
+  await d.close();
+  const again = await second.open(p);
+  await again.close();
+});
+
 test('a bare absolute path opens as aio', async (t) => {
   const p = sparseFile(tmpDir(t), 'bare.img', 1 << 20);
   const reg = new BdevRegistry();

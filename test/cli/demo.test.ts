@@ -50,6 +50,13 @@ test('demo: a mirrored volume over NBD that nbdcopy fills and reads back, across
   await runOk('nbdcopy', [uri, back]);
   assert.equal(sha256File(back), sha256File(src));
 
+  // A second demo on the same directory would write the same pool files: it is refused.
+  const twin = startDemo(demoDir);
+  const twinExit = await twin.exited;
+  assert.notEqual(twinExit.code, 0, twin.output());
+  assert.match(twin.output(), /ENGINE_STATE_DIR_IN_USE/);
+  assert.doesNotMatch(twin.output(), /DEMO READY/);
+
   // Ctrl-C stops it cleanly.
   const stopped = await p.stop('SIGINT', 30_000);
   assert.equal(stopped.code, 0, p.output());

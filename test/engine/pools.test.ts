@@ -9,6 +9,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { MayastorError } from '../../src/core/errors.js';
 import { startEngine, testEngineArgs, type RunningEngine } from '../helpers/engine.js';
+import { startCli } from '../helpers/proc.js';
 import { sparseFile, tmpDir } from '../helpers/tmp.js';
 
 const MiB = 1 << 20;
@@ -145,6 +146,28 @@ test('CreatePool refuses a different spec, a used disk and bad requests with act
   const ok = await engine.client.pool.CreatePool({ name: 'p', disks: [foreign], overwrite: true });
   assert.equal(ok.state, 'POOL_ONLINE');
   await engine.client.pool.DestroyPool({ name: 'p' });
+});
+
+test('a second io-engine can take neither the state directory nor a disk the first one holds', async () => {
+  // Same state directory: refused at start, before it touches anything.
+  const twin = startCli(['io-engine', ...testEngineArgs('node-1', path.join(dir, 'state'))]);
+  const exit = await twin.exited;
+  assert.notEqual(exit.code, 0, twin.output());
+  assert.match(twin.output(), /ENGINE_STATE_DIR_IN_USE/);
+  // Its own state directory, the first engine's disk: the pool's image file is locked.
+  const other = await startEngine(testEngineArgs('node-2', path.join(dir, 'state-2')));
+  try {
+    await rejects(
+      other.client.pool.CreatePool({ name: 'pool-1', disks: [`aio://${disk1}`] }),
+      'FAILED_PRECONDITION',
+      'BDEV_BUSY',
+      /in use by another io-engine/,
+    );
+  } finally {
+    assert.equal((await other.stop()).code, 0);
+  }
+  // The first engine's pool is untouched.
+  assert.equal((await engine.client.pool.ListPools({})).pools[0]!.state, 'POOL_ONLINE');
 });
 
 test('replicas: thick and thin, idempotent create, conflicts, resize, destroy', async () => {
