@@ -7,3 +7,4 @@ export * from './uri.js';
 export * from './registry.js';
 export * from './fault.js';
 export { lockExclusive } from './uring-engine.js';
+export * from './view.js';

@@ -21,6 +21,7 @@ import {
   bdevError,
   BdevErrors,
   checkParams,
+  DeviceView,
   parseUri,
   type BdevRegistry,
   type ParsedUri,
@@ -40,7 +41,6 @@ import { NvmfBlockDevice, registerNvmfScheme } from '../nvmf/initiator/index.js'
 import type { EngineConfig } from './config.js';
 import type { Frontends } from './frontends.js';
 import type { VolumeSample } from './metrics.js';
-import { DeviceHandle } from './handle.js';
 import { engineError, EngineErrors } from './errors.js';
 import { NQN_PREFIX } from './shares.js';
 import type { NvmeController } from './generated/mayastor/v1/NvmeController.js';
@@ -160,7 +160,7 @@ export class NexusManager {
         if (want !== undefined && assertUuid(want, `'${u.uri}': uuid`) !== dev.uuid) {
           throw bdevError(BdevErrors.NOT_FOUND, `'${u.uri}': '${key}' has uuid ${dev.uuid}, not ${want}`);
         }
-        return Promise.resolve<BlockDevice>(new DeviceHandle(dev, u.uri));
+        return Promise.resolve<BlockDevice>(new DeviceView(dev, u.uri));
       },
     };
     this.o.registry.registerScheme('bdev', handler);
@@ -227,8 +227,7 @@ export class NexusManager {
     const id = replicaUuid.toLowerCase();
     for (const e of this.nexuses.values()) {
       for (const c of e.nexus.children) {
-        if (c.uuid === id && c.device instanceof DeviceHandle && c.state !== 'Closed')
-          return `nexus ${e.name}`;
+        if (c.uuid === id && c.device instanceof DeviceView && c.state !== 'Closed') return `nexus ${e.name}`;
       }
     }
     return undefined;
@@ -483,7 +482,7 @@ export class NexusManager {
   /** Whether a child's current device can carry I/O again (so onlining needs no new one). */
   private deviceUsable(dev: BlockDevice, uri: string): boolean {
     if (dev instanceof NvmfBlockDevice) return dev.state === 'live';
-    if (dev instanceof DeviceHandle) {
+    if (dev instanceof DeviceView) {
       // A local replica whose pool was imported again is a new object: the old one is closed.
       try {
         const key = parseUri(uri).path.replace(/^\/+/, '');

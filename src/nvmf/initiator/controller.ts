@@ -29,7 +29,7 @@ import { bdevError, BdevErrors } from '../../bdev/errors.js';
 import { uuidFromBytes } from '../../core/uuid.js';
 import type { Logger } from '../../core/log.js';
 import { AdminOpc, Cns, DYNAMIC_CNTLID, Feature } from '../spec.js';
-import { Dir, NvmeTcpQueue, type CommandResult, type QueueStats } from './queue.js';
+import { Dir, NvmeTcpQueue, newQueueStats, type CommandResult, type QueueStats } from './queue.js';
 import {
   adminCommand,
   enableController,
@@ -208,21 +208,7 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
   }
 
   get stats(): ControllerStats {
-    const io: QueueStats = {
-      commands: 0,
-      inCapsuleWrites: 0,
-      r2tWrites: 0,
-      r2ts: 0,
-      h2cPdus: 0,
-      c2hPdus: 0,
-      c2hSuccess: 0,
-      timeouts: 0,
-      dataDigestErrors: 0,
-      staleDropped: 0,
-      socketWrites: 0,
-      maxOutstanding: 0,
-      directReadBytes: 0,
-    };
+    const io = newQueueStats();
     for (const q of this.session?.io ?? []) {
       for (const k of Object.keys(io) as (keyof QueueStats)[]) {
         io[k] = k === 'maxOutstanding' ? Math.max(io[k], q.stats[k]) : io[k] + q.stats[k];

@@ -155,9 +155,8 @@ export interface QueueOptions {
   onSlotFree(queue: NvmeTcpQueue): void;
 }
 
-export class NvmeTcpQueue implements ReceiverHandler {
-  readonly qid: number;
-  readonly stats: QueueStats = {
+export function newQueueStats(): QueueStats {
+  return {
     commands: 0,
     inCapsuleWrites: 0,
     r2tWrites: 0,
@@ -172,6 +171,11 @@ export class NvmeTcpQueue implements ReceiverHandler {
     maxOutstanding: 0,
     directReadBytes: 0,
   };
+}
+
+export class NvmeTcpQueue implements ReceiverHandler {
+  readonly qid: number;
+  readonly stats: QueueStats = newQueueStats();
   /** Negotiated in ICResp. */
   maxH2CData = 0;
   cpda = 0;

@@ -1,18 +1,19 @@
 /**
- * A handle on a block device that someone else owns: I/O goes through to the device (whose
- * statistics count it), but closing the handle leaves the device open. A local nexus child
- * (bdev:///<replica>) is such a handle, because the replica belongs to its pool, not to the
- * nexus that happens to mirror onto it.
+ * A view of a block device that someone else owns: I/O goes through to the device (whose
+ * statistics count it), but closing the view leaves the device open. A local nexus child
+ * (bdev:///<replica>) is such a view, because the replica belongs to its pool, not to the
+ * nexus that happens to mirror onto it; tests use one to "close" a pool and open the same
+ * medium again.
  */
-import { BaseBlockDevice } from '../bdev/base.js';
-import type { BlockDevice } from '../bdev/types.js';
+import { BaseBlockDevice } from './base.js';
+import type { BlockDevice } from './types.js';
 
-export class DeviceHandle extends BaseBlockDevice {
+export class DeviceView extends BaseBlockDevice {
   readonly driver: string;
 
   constructor(
     readonly inner: BlockDevice,
-    name: string,
+    name: string = inner.name,
     private readonly onClose?: () => void,
   ) {
     super(name, inner.uuid, inner.blockSize, inner.numBlocks);
