@@ -3,7 +3,10 @@
  * alternate the systems under test (so drift on a shared machine hits all of them alike), and
  * the output conventions (a table, ratios, one final `RESULT <name> key=value ...` line).
  */
+import fs from 'node:fs';
+import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { Prng } from '../src/core/prng.js';
 import type { BlockDevice } from '../src/bdev/types.js';
 
 export interface LoadSpec {
@@ -28,13 +31,8 @@ export interface LoadResult {
 export async function runLoad(dev: BlockDevice, spec: LoadSpec): Promise<LoadResult> {
   const base = spec.offset ?? 0;
   const span = Math.floor((spec.length ?? dev.size - base) / spec.blockSize);
-  let x = 0x2545f491;
-  const nextBlock = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) % span;
-  };
+  const prng = new Prng(0x2545f491);
+  const nextBlock = () => prng.next() % span;
   const warmupMs = Math.min(500, spec.seconds * 100);
   const t0 = performance.now();
   const tEnd = t0 + warmupMs + spec.seconds * 1000;
@@ -114,4 +112,32 @@ export function result(name: string, kv: Record<string, number | string>): strin
 /** Progress on stderr, so stdout stays the report. */
 export function progress(msg: string): void {
   process.stderr.write(`[bench] ${msg}\n`);
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux). */
+export const CLK_TCK = 100;
+
+/** CPU time (user + system, all threads) a process has used so far, in clock ticks. */
+export function cpuTicks(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may contain spaces): utime and stime are 14 and 15.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
+/** The same in seconds. */
+export function cpuSeconds(pid: number): number {
+  return cpuTicks(pid) / CLK_TCK;
 }

@@ -18,13 +18,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { parseSize } from '../src/core/units.js';
 import { NvmfBlockDevice } from '../src/nvmf/initiator/index.js';
 import { startEngine, type RunningEngine } from '../test/helpers/engine.js';
-import { parseArgs, progress, result, table } from './_lib.js';
-
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+import { CLK_TCK, cpuTicks, parseArgs, progress, result, table } from './_lib.js';
 
 interface ProcSample {
   cpuTicks: number;
@@ -33,15 +30,11 @@ interface ProcSample {
 }
 
 function sample(pid: number): ProcSample {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may contain spaces) start at index 2: utime is field 14.
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpuTicks = Number(f[11]) + Number(f[12]);
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const num = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
   // Voluntary switches of the main thread: each is the event loop going back to sleep, i.e. one
   // wake-up. (Involuntary ones are preemptions by other processes, noise on a shared machine.)
-  return { cpuTicks, switches: num('voluntary_ctxt_switches'), at: performance.now() };
+  return { cpuTicks: cpuTicks(pid), switches: num('voluntary_ctxt_switches'), at: performance.now() };
 }
 
 function engineArgs(node: string, dir: string, extra: string[]): string[] {

@@ -24,6 +24,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, cpuSeconds } from './_lib.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = path.join(REPO, 'bin', 'mayastor-ts.cjs');
@@ -94,17 +95,6 @@ function parseArgs(args: string[]): Options {
     else throw new Error(`unknown option --${k}`);
   }
   return o;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForPort(port: number, proc: ChildProcess, what: string): Promise<void> {
@@ -193,14 +183,6 @@ async function stopServer(r: Running): Promise<void> {
   const t = setTimeout(() => r.proc.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(t);
-}
-
-/** utime + stime of a process and its threads, in seconds (Linux /proc). */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
-  return ticks / 100; // USER_HZ is 100 on Linux
 }
 
 function runFio(o: Options, args: string[]): Promise<Record<string, unknown>> {

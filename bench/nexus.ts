@@ -35,6 +35,7 @@ import {
 import { newUuid } from '../src/core/uuid.js';
 import { MiB } from '../src/core/units.js';
 import { runLoad, median, parseArgs, table, result, progress, type LoadResult } from './_lib.js';
+import { Prng } from '../src/core/prng.js';
 
 function nexusOver(children: BlockDevice[]): Promise<Nexus> {
   return Nexus.create({
@@ -76,17 +77,14 @@ async function writesUntil(dev: BlockDevice, done: Promise<unknown>, qd: number)
   let stop = false;
   void done.then(() => (stop = true));
   let ops = 0;
-  let x = 0x1234567;
+  const prng = new Prng(0x1234567);
   const blocks = Math.floor(dev.size / 4096);
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: qd }, async () => {
       const buf = Buffer.alloc(4096, 0x33);
       while (!stop) {
-        x ^= x << 13;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        await dev.write(((x >>> 0) % blocks) * 4096, buf);
+        await dev.write((prng.next() % blocks) * 4096, buf);
         ops++;
       }
     }),

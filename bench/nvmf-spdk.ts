@@ -17,22 +17,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, table, result, progress } from './_lib.js';
+import { cpuSeconds, freePort, parseArgs, progress, result, table } from './_lib.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NQN_SPDK = 'nqn.2016-06.io.spdk:bench';
 const NQN_OURS = 'nqn.2019-05.io.openebs:bench';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 function waitPort(port: number, ms: number): Promise<void> {
   const until = Date.now() + ms;
@@ -51,13 +40,6 @@ function waitPort(port: number, ms: number): Promise<void> {
     };
     attempt();
   });
-}
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
 async function idleCpuPct(pid: number, seconds: number): Promise<number> {

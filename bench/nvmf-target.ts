@@ -13,39 +13,21 @@
  * (bench/nvmf.ts compares the whole NVMe-oF path, initiator included, against a local device.)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AdminOpc, IoOpc } from '../src/nvmf/spec.js';
 import { openController, type RawHost } from '../test/nvmf/target/host.js';
+import { Prng } from '../src/core/prng.js';
+import { freePort, cpuTicks, CLK_TCK } from './_lib.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = path.join(REPO, 'bin', 'mayastor-ts.cjs');
 const NQN = 'nqn.2019-05.io.openebs:0b7c2d1e-3f4a-4b5c-8d6e-7f8091a2b3c4';
-const CLK_TCK = 100; // USER_HZ on Linux
 
 function arg(args: string[], name: string, dflt: number): number {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : dflt;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** utime + stime of a process, in clock ticks. */
-function cpuTicks(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -149,7 +131,7 @@ async function load(args: string[]): Promise<void> {
   const rows: string[] = [];
   for (const s of specs) {
     const nlb = s.bs / 512;
-    let x = 0x2545f491;
+    const prng = new Prng(0x2545f491);
     let seq = 0;
     const next = () => {
       if (!s.random) {
@@ -157,10 +139,7 @@ async function load(args: string[]): Promise<void> {
         seq = (seq + nlb) % blocks;
         return at;
       }
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      return ((x >>> 0) % (blocks / nlb)) * nlb;
+      return (prng.next() % (blocks / nlb)) * nlb;
     };
     const data = Buffer.alloc(s.bs, 0x5a);
     let ops = 0;

@@ -12,34 +12,24 @@
  * names it. `--target-cli` runs another build's CLI as the target (to compare two versions).
  */
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MallocDevice } from '../src/bdev/index.js';
 import { MiB } from '../src/core/units.js';
 import { discover, DiscoverySubtype, NvmfBlockDevice } from '../src/nvmf/initiator/index.js';
-import { median, parseArgs, progress, result, runLoad, table, type LoadResult } from './_lib.js';
+import {
+  cpuSeconds,
+  freePort,
+  type LoadResult,
+  median,
+  parseArgs,
+  progress,
+  result,
+  runLoad,
+  table,
+} from './_lib.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc. */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in USER_HZ (100 on Linux)
-}
 
 function ownCpuSeconds(): number {
   const u = process.cpuUsage();

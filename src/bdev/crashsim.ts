@@ -14,6 +14,7 @@
  */
 import { BaseBlockDevice } from './base.js';
 import { newUuid } from '../core/uuid.js';
+import { Prng } from '../core/prng.js';
 
 export const SECTOR = 512;
 
@@ -32,15 +33,8 @@ interface PendingWrite {
 }
 
 function rng(seed: number): () => number {
-  let x = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
+  const p = new Prng(seed);
+  return () => p.fraction();
 }
 
 export class CrashSimDevice extends BaseBlockDevice {

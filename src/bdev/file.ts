@@ -17,7 +17,8 @@ import { BaseBlockDevice } from './base.js';
 import { bdevError, BdevErrors, fromErrno } from './errors.js';
 import { newUuid } from '../core/uuid.js';
 import type { Logger } from '../core/log.js';
-import { loadUringEngine, lockExclusive, type UringEngine } from './uring-engine.js';
+import { lockExclusive } from './native.js';
+import { loadUringEngine, type UringEngine } from './uring-engine.js';
 
 let warnedNoLock = false;
 

@@ -6,5 +6,5 @@ export * from './file.js';
 export * from './uri.js';
 export * from './registry.js';
 export * from './fault.js';
-export { lockExclusive } from './uring-engine.js';
+export { lockExclusive } from './native.js';
 export * from './view.js';

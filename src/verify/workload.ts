@@ -9,6 +9,9 @@ import type { BlockDevice } from '../bdev/index.js';
 import { describeError } from '../core/errors.js';
 import { parseBlock, runIdBytes, stampBlock } from './stamp.js';
 import type { JournalWriter } from './journal.js';
+import { Prng } from '../core/prng.js';
+
+export { Prng };
 
 export interface RunBounds {
   /** Stop after this many operations (of this run) ... */
@@ -66,26 +69,6 @@ export interface WorkloadStats {
   mismatches: ReadMismatch[];
   firstError: string | undefined;
   elapsedMs: number;
-}
-
-/** xorshift32: small, fast, reproducible. */
-export class Prng {
-  private x: number;
-  constructor(seed: number) {
-    this.x = seed >>> 0 || 0x9e3779b9;
-  }
-  next(): number {
-    let x = this.x;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.x = x >>> 0;
-    return this.x;
-  }
-  /** Integer in [0, n). */
-  below(n: number): number {
-    return Math.floor((this.next() / 0x100000000) * n);
-  }
 }
 
 const F_ACKED = 1;

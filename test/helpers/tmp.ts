@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
+import { Prng } from '../../src/core/prng.js';
 
 export function tmpDir(
   t: TestContext | { after: (fn: () => void) => void },
@@ -25,12 +26,10 @@ export function sparseFile(dir: string, name: string, size: number): string {
 /** Deterministic pseudo-random bytes (xorshift32), so failures reproduce. */
 export function patternBuffer(size: number, seed: number): Buffer {
   const b = Buffer.allocUnsafe(size);
-  let x = seed | 0 || 0x9e3779b9;
+  const p = new Prng(seed);
   for (let i = 0; i < size; i += 4) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    if (i + 4 <= size) b.writeInt32LE(x, i);
+    const x = p.next();
+    if (i + 4 <= size) b.writeUInt32LE(x, i);
     else for (let j = i; j < size; j++) b[j] = (x >>> ((j - i) * 8)) & 0xff;
   }
   return b;

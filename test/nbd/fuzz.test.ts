@@ -35,39 +35,13 @@ import {
   encodeRequest,
 } from '../../src/nbd/protocol.js';
 import { RawClient, u32 } from './raw-client.js';
+import { Prng } from '../../src/core/prng.js';
 
 const TARGET = Number(process.env.NBD_FUZZ_MESSAGES ?? 100_000);
 const SEED = Number(process.env.NBD_FUZZ_SEED ?? Date.now() % 0x7fffffff) | 0 || 1;
 const WORKERS = 4;
 const MiB = 1024 * 1024;
 const FUZZ_SIZE = 16 * MiB;
-
-/** xorshift32: fast, seedable, good enough to drive mutations. */
-class Rng {
-  constructor(private s: number) {}
-  next(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.s = x;
-    return x >>> 0;
-  }
-  int(n: number): number {
-    return this.next() % n;
-  }
-  chance(p: number): boolean {
-    return this.next() / 0x100000000 < p;
-  }
-  pick<T>(a: readonly T[]): T {
-    return a[this.int(a.length)]!;
-  }
-  bytes(n: number): Buffer {
-    const b = Buffer.allocUnsafe(n);
-    for (let i = 0; i < n; i++) b[i] = this.next() & 0xff;
-    return b;
-  }
-}
 
 const INTERESTING_32 = [
   0,
@@ -94,27 +68,27 @@ const INTERESTING_32 = [
 const INTERESTING_16 = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0x10, 0x20, 0x8000, 0xffff, 0x7fff];
 
 /** Damage fields of a copy of `msg` without changing its size; the first `keepHead` bytes stay. */
-function mutateFields(r: Rng, msg: Buffer, keepHead: number): Buffer {
+function mutateFields(r: Prng, msg: Buffer, keepHead: number): Buffer {
   const b = Buffer.from(msg);
   const span = b.length - keepHead;
   if (span <= 0) return b;
-  for (let k = 0, rounds = 1 + r.int(3); k < rounds; k++) {
-    switch (r.int(4)) {
+  for (let k = 0, rounds = 1 + r.below(3); k < rounds; k++) {
+    switch (r.below(4)) {
       case 0: // bit flips
-        for (let i = 0, n = 1 + r.int(4); i < n; i++) b[keepHead + r.int(span)]! ^= 1 << r.int(8);
+        for (let i = 0, n = 1 + r.below(4); i < n; i++) b[keepHead + r.below(span)]! ^= 1 << r.below(8);
         break;
       case 1: // a byte set to something odd
-        b[keepHead + r.int(span)] = r.pick([0, 0xff, 0x7f, 0x80, r.int(256)]);
+        b[keepHead + r.below(span)] = r.pick([0, 0xff, 0x7f, 0x80, r.below(256)]);
         break;
       case 2: {
         // an interesting 32-bit value somewhere (lengths, offsets, handles, option codes)
-        const at = keepHead + r.int(span);
+        const at = keepHead + r.below(span);
         if (at + 4 <= b.length) b.writeUInt32BE(r.pick(INTERESTING_32), at);
         break;
       }
       default: {
         // an interesting 16-bit value somewhere (flags, types, info requests)
-        const at = keepHead + r.int(span);
+        const at = keepHead + r.below(span);
         if (at + 2 <= b.length) b.writeUInt16BE(r.pick(INTERESTING_16), at);
         break;
       }
@@ -124,22 +98,22 @@ function mutateFields(r: Rng, msg: Buffer, keepHead: number): Buffer {
 }
 
 /** Damage that desynchronises the stream: magic, truncation, inserted bytes, splicing. */
-function mutateStructure(r: Rng, msg: Buffer, other: Buffer): Buffer {
-  switch (r.int(4)) {
+function mutateStructure(r: Prng, msg: Buffer, other: Buffer): Buffer {
+  switch (r.below(4)) {
     case 0: {
       const b = Buffer.from(msg);
-      b[r.int(Math.min(8, b.length))]! ^= 1 << r.int(8);
+      b[r.below(Math.min(8, b.length))]! ^= 1 << r.below(8);
       return b;
     }
     case 1:
-      return msg.subarray(0, r.int(msg.length));
+      return msg.subarray(0, r.below(msg.length));
     case 2: {
-      const at = r.int(msg.length + 1);
-      return Buffer.concat([msg.subarray(0, at), r.bytes(1 + r.int(16)), msg.subarray(at)]);
+      const at = r.below(msg.length + 1);
+      return Buffer.concat([msg.subarray(0, at), r.bytes(1 + r.below(16)), msg.subarray(at)]);
     }
     default: {
-      const at = r.int(msg.length + 1);
-      return Buffer.concat([msg.subarray(0, at), other.subarray(1 + r.int(Math.max(1, other.length - 1)))]);
+      const at = r.below(msg.length + 1);
+      return Buffer.concat([msg.subarray(0, at), other.subarray(1 + r.below(Math.max(1, other.length - 1)))]);
     }
   }
 }
@@ -162,17 +136,17 @@ function optionKeepsFraming(orig: Buffer, m: Buffer): boolean {
   return code !== Opt.GO && code !== Opt.EXPORT_NAME && code !== Opt.ABORT;
 }
 
-function exportName(r: Rng): string {
+function exportName(r: Prng): string {
   return r.pick(['fuzz', 'fuzzro', '', 'nope', 'x'.repeat(5000)]);
 }
 
-function infoList(r: Rng): number[] {
+function infoList(r: Prng): number[] {
   return [Info.EXPORT, Info.NAME, Info.DESCRIPTION, Info.BLOCK_SIZE, 77].filter(() => r.chance(0.5));
 }
 
 /** Options that keep the negotiation going. */
-function midOption(r: Rng): Buffer {
-  switch (r.int(6)) {
+function midOption(r: Prng): Buffer {
+  switch (r.below(6)) {
     case 0:
       return encodeOption(Opt.LIST);
     case 1:
@@ -182,15 +156,15 @@ function midOption(r: Rng): Buffer {
     case 3:
       return encodeOption(Opt.STARTTLS);
     case 4:
-      return encodeOption(r.pick([Opt.SET_META_CONTEXT, Opt.LIST_META_CONTEXT]), r.bytes(r.int(40)));
+      return encodeOption(r.pick([Opt.SET_META_CONTEXT, Opt.LIST_META_CONTEXT]), r.bytes(r.below(40)));
     default:
-      return encodeOption(12 + r.int(64), r.bytes(r.int(32)));
+      return encodeOption(12 + r.below(64), r.bytes(r.below(32)));
   }
 }
 
 /** Options that end the negotiation one way or another. */
-function finalOption(r: Rng): Buffer {
-  switch (r.int(3)) {
+function finalOption(r: Prng): Buffer {
+  switch (r.below(3)) {
     case 0:
       return encodeOption(Opt.GO, encodeInfoRequest(exportName(r), infoList(r)));
     case 1:
@@ -200,7 +174,7 @@ function finalOption(r: Rng): Buffer {
   }
 }
 
-function request(r: Rng, h: bigint): Buffer {
+function request(r: Prng, h: bigint): Buffer {
   const type = r.pick([
     Cmd.READ,
     Cmd.READ,
@@ -212,12 +186,12 @@ function request(r: Rng, h: bigint): Buffer {
     Cmd.CACHE,
     Cmd.BLOCK_STATUS,
     9,
-    10 + r.int(65000),
+    10 + r.below(65000),
   ]);
-  const len = r.pick([0, 512, 4096, 8192, 65536, 512 * r.int(64)]);
+  const len = r.pick([0, 512, 4096, 8192, 65536, 512 * r.below(64)]);
   const offset = r.chance(0.1)
     ? r.pick([FUZZ_SIZE, FUZZ_SIZE - 512, 2 ** 40, 2 ** 53])
-    : 512 * r.int(FUZZ_SIZE / 512 - 128);
+    : 512 * r.below(FUZZ_SIZE / 512 - 128);
   const flags = r.chance(0.7)
     ? 0
     : r.pick([
@@ -226,7 +200,7 @@ function request(r: Rng, h: bigint): Buffer {
         CmdFlags.DF,
         CmdFlags.FAST_ZERO,
         CmdFlags.REQ_ONE,
-        r.int(65536),
+        r.below(65536),
       ]);
   if (type === Cmd.FLUSH) return encodeRequest({ type, flags, handle: h, offset: 0, length: 0 });
   const payload = type === Cmd.WRITE ? Buffer.alloc(len, Number(h & 0xffn)) : undefined;
@@ -234,9 +208,9 @@ function request(r: Rng, h: bigint): Buffer {
 }
 
 /** The last request of a connection: something that ends or desynchronises the stream. */
-function finalRequest(r: Rng, h: bigint): Buffer {
+function finalRequest(r: Prng, h: bigint): Buffer {
   const req = request(r, h);
-  switch (r.int(5)) {
+  switch (r.below(5)) {
     case 0:
       return encodeRequest({ type: Cmd.DISC, handle: h, offset: 0, length: 0 });
     case 1: // a write whose payload would be absurd
@@ -247,17 +221,20 @@ function finalRequest(r: Rng, h: bigint): Buffer {
         length: r.pick([0x7fffffff, 0xffffffff, 65 * MiB]),
       });
     case 2: // a write announcing more payload than follows
-      return encodeRequest({ type: Cmd.WRITE, handle: h, offset: 0, length: 1 << 20 }, r.bytes(r.int(4096)));
+      return encodeRequest(
+        { type: Cmd.WRITE, handle: h, offset: 0, length: 1 << 20 },
+        r.bytes(r.below(4096)),
+      );
     default:
       return mutateStructure(r, req, request(r, h + 1n));
   }
 }
 
 /** Send `data` in randomly sized TCP writes, then end our side and wait until the server closes. */
-async function sendAndClose(r: Rng, s: net.Socket, data: Buffer): Promise<void> {
+async function sendAndClose(r: Prng, s: net.Socket, data: Buffer): Promise<void> {
   const closed = new Promise<void>((resolve) => s.once('close', () => resolve()));
   for (let pos = 0; pos < data.length && !s.destroyed;) {
-    const n = r.chance(0.3) ? 1 + r.int(64) : 1 + r.int(64 * 1024);
+    const n = r.chance(0.3) ? 1 + r.below(64) : 1 + r.below(64 * 1024);
     s.write(data.subarray(pos, pos + n));
     pos += n;
     if (r.chance(0.2)) await new Promise((res) => setImmediate(res));
@@ -289,7 +266,7 @@ interface ConnectionResult {
  * framing (so the server parses every one of them and the count is exact); each connection
  * ends with one message that ends or breaks the stream.
  */
-async function fuzzConnection(r: Rng, port: number, handleBase: bigint): Promise<ConnectionResult> {
+async function fuzzConnection(r: Prng, port: number, handleBase: bigint): Promise<ConnectionResult> {
   const s = await connect(port);
   const parts: Buffer[] = [];
   const res: ConnectionResult = { framed: 0, mutated: 0 };
@@ -314,7 +291,7 @@ async function fuzzConnection(r: Rng, port: number, handleBase: bigint): Promise
     parts.push(orig);
   };
   if (r.chance(0.25)) {
-    for (let i = 0, n = 1 + r.int(60); i < n; i++) add(midOption(r), 8, optionKeepsFraming);
+    for (let i = 0, n = 1 + r.below(60); i < n; i++) add(midOption(r), 8, optionKeepsFraming);
     const last = finalOption(r);
     parts.push(r.chance(0.5) ? last : mutateStructure(r, last, midOption(r)));
   } else {
@@ -326,7 +303,7 @@ async function fuzzConnection(r: Rng, port: number, handleBase: bigint): Promise
         : encodeOption(Opt.EXPORT_NAME, Buffer.from(name)),
     );
     res.framed += parts.length - 1;
-    const n = 100 + r.int(400);
+    const n = 100 + r.below(400);
     for (let i = 0; i < n; i++) add(request(r, handleBase + BigInt(i)), 4, requestKeepsFraming);
     if (r.chance(0.8)) parts.push(finalRequest(r, handleBase + BigInt(n)));
   }
@@ -337,11 +314,11 @@ async function fuzzConnection(r: Rng, port: number, handleBase: bigint): Promise
 /** Writes, reads back and verifies on its own export until told to stop. */
 async function goodClient(port: number, stop: { done: boolean }): Promise<{ ops: number }> {
   const { client } = await RawClient.open(port, 'good', { structured: true });
-  const r = new Rng(SEED ^ 0x5a5a5a5a);
+  const r = new Prng(SEED ^ 0x5a5a5a5a);
   const shadow = new Map<number, Buffer>();
   let ops = 0;
   for (let i = 0; !stop.done && i < 10_000_000; i++) {
-    const blk = r.int(2048);
+    const blk = r.below(2048);
     const data = r.bytes(4096);
     await client.write(blk * 4096, data, r.chance(0.1) ? CmdFlags.FUA : 0);
     shadow.set(blk, data);
@@ -396,7 +373,7 @@ test(
     const parsed = () => server.counters.optionsReceived + server.counters.requestsReceived;
     const maxConnections = Math.ceil(TARGET / 10); // a bound on the loop, far above what is needed
     const workers = Array.from({ length: WORKERS }, async (_, w) => {
-      const r = new Rng(SEED + w * 7919);
+      const r = new Prng(SEED + w * 7919);
       while (mutated < TARGET && connections < maxConnections) {
         connections++;
         const n = await fuzzConnection(r, port, BigInt(connections) << 20n);

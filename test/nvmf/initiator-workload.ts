@@ -6,6 +6,7 @@
  */
 import type { BlockDevice } from '../../src/bdev/types.js';
 import { patternBuffer } from '../helpers/tmp.js';
+import { Prng } from '../../src/core/prng.js';
 
 export interface WorkloadOptions {
   seed: number;
@@ -47,13 +48,8 @@ export async function verifiedWorkload(dev: BlockDevice, o: WorkloadOptions): Pr
   await Promise.all(
     Array.from({ length: o.workers }, async (_, w) => {
       const base = base0 + w * slice;
-      let x = (o.seed * 7919 + w * 104729 + 1) | 0 || 1;
-      const next = () => {
-        x ^= x << 13;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        return x >>> 0;
-      };
+      const prng = new Prng(o.seed * 7919 + w * 104729 + 1);
+      const next = () => prng.next();
       const shadow = patternBuffer(slice, next());
       await dev.write(base, shadow);
       countWrite(slice);

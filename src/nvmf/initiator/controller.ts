@@ -344,34 +344,6 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
     });
   }
 
-  /** Run one admin-queue command with the admin timeout. */
-  private admin(
-    q: NvmeTcpQueue,
-    opc: number,
-    nsid: number,
-    cdw10: number,
-    cdw11: number,
-    cdw12: number,
-    cdw13: number,
-    dir: Dir,
-    buf: Buffer | undefined,
-    result?: CommandResult,
-  ): Promise<void> {
-    return adminCommand(
-      q,
-      this.options.adminTimeoutMs,
-      opc,
-      nsid,
-      cdw10,
-      cdw11,
-      cdw12,
-      cdw13,
-      dir,
-      buf,
-      result,
-    );
-  }
-
   private identify(q: NvmeTcpQueue, cns: number, nsid: number): Promise<Buffer> {
     return identify(q, this.options.adminTimeoutMs, cns, nsid);
   }
@@ -453,7 +425,19 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
   private async setQueueCount(q: NvmeTcpQueue, n: number): Promise<number> {
     const r: CommandResult = { dw0: 0, dw1: 0 };
     const v = ((n - 1) | ((n - 1) << 16)) >>> 0;
-    await this.admin(q, AdminOpc.SetFeatures, 0, Feature.NumberOfQueues, v, 0, 0, Dir.None, undefined, r);
+    await adminCommand(
+      q,
+      this.options.adminTimeoutMs,
+      AdminOpc.SetFeatures,
+      0,
+      Feature.NumberOfQueues,
+      v,
+      0,
+      0,
+      Dir.None,
+      undefined,
+      r,
+    );
     return Math.min(r.dw0 & 0xffff, r.dw0 >>> 16) + 1;
   }
 
@@ -476,8 +460,9 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
   private async enableAsyncEvents(q: NvmeTcpQueue, id: ControllerIdentity): Promise<boolean> {
     if ((id.oaes & OAES_NAMESPACE_ATTRIBUTE) === 0) return false;
     try {
-      await this.admin(
+      await adminCommand(
         q,
+        this.options.adminTimeoutMs,
         AdminOpc.SetFeatures,
         0,
         Feature.AsyncEventConfiguration,
@@ -564,7 +549,18 @@ export class NvmeTcpController extends EventEmitter<ControllerEvents> {
     const s = this.session;
     if (!s || this.st !== 'live' || this.kaInFlight) return;
     this.kaInFlight = true;
-    this.admin(s.admin, AdminOpc.KeepAlive, 0, 0, 0, 0, 0, Dir.None, undefined).then(
+    adminCommand(
+      s.admin,
+      this.options.adminTimeoutMs,
+      AdminOpc.KeepAlive,
+      0,
+      0,
+      0,
+      0,
+      0,
+      Dir.None,
+      undefined,
+    ).then(
       () => {
         this.kaInFlight = false;
         this.counters.keepAlives++;

@@ -38,6 +38,7 @@ import {
   DYNAMIC_CNTLID,
 } from '../../../src/nvmf/spec.js';
 import { RawHost, openController, connectData, fabricsSqe, type ControllerHandle } from './host.js';
+import { Prng } from '../../../src/core/prng.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed2024);
 const TARGET_PDUS = Number(process.env.FUZZ_PDUS ?? 100_000);
@@ -46,36 +47,6 @@ const GOOD_NQN = 'nqn.2019-05.io.openebs:00000000-0000-4000-8000-00000000600d';
 const GOOD_HOST = 'nqn.2014-08.org.nvmexpress:uuid:00000000-0000-4000-8000-0000000060de';
 const FUZZ_NQN = 'nqn.2019-05.io.openebs:00000000-0000-4000-8000-00000000f022';
 const BS = 512;
-
-/** xorshift32: small, fast, and the same sequence for the same seed everywhere. */
-class Rng {
-  private x: number;
-  constructor(seed: number) {
-    this.x = seed >>> 0 || 0x9e3779b9;
-  }
-  next(): number {
-    let x = this.x;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.x = x >>> 0;
-    return this.x;
-  }
-  int(n: number): number {
-    return n <= 1 ? 0 : this.next() % n;
-  }
-  chance(p: number): boolean {
-    return this.next() / 2 ** 32 < p;
-  }
-  pick<T>(a: readonly T[]): T {
-    return a[this.int(a.length)]!;
-  }
-  bytes(n: number): Buffer {
-    const b = Buffer.allocUnsafe(n);
-    for (let i = 0; i < n; i++) b[i] = this.next() & 0xff;
-    return b;
-  }
-}
 
 interface Counters {
   mutated: number;
@@ -92,11 +63,11 @@ const BOUNDARY32 = [
 ];
 
 /** Change 1-3 fields of an SQE to random or boundary values (then it is framed properly). */
-function mutateSqe(sqe: Buffer, rng: Rng): void {
-  for (let k = 1 + rng.int(3); k > 0; k--) {
-    switch (rng.int(9)) {
+function mutateSqe(sqe: Buffer, rng: Prng): void {
+  for (let k = 1 + rng.below(3); k > 0; k--) {
+    switch (rng.below(9)) {
       case 0:
-        sqe[rng.int(64)] = rng.next() & 0xff;
+        sqe[rng.below(64)] = rng.next() & 0xff;
         break;
       case 1:
         sqe[0] = rng.next() & 0xff; // opcode
@@ -105,7 +76,7 @@ function mutateSqe(sqe: Buffer, rng: Rng): void {
         sqe.writeUInt32LE(rng.pick([0, 1, 2, 7, 1024, 1025, 0xfffffffe, 0xffffffff, rng.next()]), 4);
         break;
       case 3:
-        sqe.writeUInt32LE(rng.pick(BOUNDARY32) >>> 0, 40 + 4 * rng.int(6)); // CDW10-15
+        sqe.writeUInt32LE(rng.pick(BOUNDARY32) >>> 0, 40 + 4 * rng.below(6)); // CDW10-15
         break;
       case 4:
         sqe.writeUInt32LE(rng.pick(BOUNDARY32) >>> 0, 32); // SGL length
@@ -127,19 +98,19 @@ function mutateSqe(sqe: Buffer, rng: Rng): void {
 }
 
 /** Damage a framed PDU: bits, bytes, length, header fields, type. */
-function mutateRaw(b: Buffer, rng: Rng): Buffer {
+function mutateRaw(b: Buffer, rng: Prng): Buffer {
   const out = Buffer.from(b);
-  switch (rng.int(9)) {
+  switch (rng.below(9)) {
     case 0:
-      for (let k = 1 + rng.int(4); k > 0; k--) out[rng.int(out.length)]! ^= 1 << rng.int(8);
+      for (let k = 1 + rng.below(4); k > 0; k--) out[rng.below(out.length)]! ^= 1 << rng.below(8);
       return out;
     case 1:
-      for (let k = 1 + rng.int(3); k > 0; k--) out[rng.int(out.length)] = rng.next() & 0xff;
+      for (let k = 1 + rng.below(3); k > 0; k--) out[rng.below(out.length)] = rng.next() & 0xff;
       return out;
     case 2:
-      return out.subarray(0, rng.int(out.length)); // truncated: the next PDU lands in its tail
+      return out.subarray(0, rng.below(out.length)); // truncated: the next PDU lands in its tail
     case 3:
-      return Buffer.concat([out, rng.bytes(1 + rng.int(64))]);
+      return Buffer.concat([out, rng.bytes(1 + rng.below(64))]);
     case 4:
       out.writeUInt32LE(
         rng.pick([
@@ -163,7 +134,7 @@ function mutateRaw(b: Buffer, rng: Rng): Buffer {
       out[3] = rng.next() & 0xff; // PDO
       return out;
     case 7:
-      out[0] = rng.int(16); // type
+      out[0] = rng.below(16); // type
       return out;
     default:
       out[1] = rng.next() & 0xff; // flags, digest bits included
@@ -176,11 +147,11 @@ function capsule(h: RawHost, f: SqeFields, data?: Buffer): Buffer {
 }
 
 /** Valid-looking capsules for each phase, before mutation. */
-function template(phase: number, rng: Rng, h: RawHost, cntlid: number): { f: SqeFields; data?: Buffer } {
-  const cid = 0x100 + rng.int(0x1000);
-  const hostnqn = `nqn.2014-08.org.example:fuzz-${rng.int(4)}`;
+function template(phase: number, rng: Prng, h: RawHost, cntlid: number): { f: SqeFields; data?: Buffer } {
+  const cid = 0x100 + rng.below(0x1000);
+  const hostnqn = `nqn.2014-08.org.example:fuzz-${rng.below(4)}`;
   if (phase === 1) {
-    const qid = rng.chance(0.6) ? 0 : 1 + rng.int(3);
+    const qid = rng.chance(0.6) ? 0 : 1 + rng.below(3);
     const subnqn = rng.pick([FUZZ_NQN, FUZZ_NQN, DISCOVERY_NQN, GOOD_NQN + 'x']);
     return {
       f: {
@@ -189,14 +160,14 @@ function template(phase: number, rng: Rng, h: RawHost, cntlid: number): { f: Sqe
         sgl: { address: 0n, length: 1024, id: SglId.InCapsule },
         cdw: { 10: qid << 16, 11: rng.pick([1, 31, 127, 128]), 12: rng.pick([0, 1000, 15000]) },
       },
-      data: connectData(subnqn, hostnqn, qid === 0 ? DYNAMIC_CNTLID : cntlid, Buffer.alloc(16, rng.int(3))),
+      data: connectData(subnqn, hostnqn, qid === 0 ? DYNAMIC_CNTLID : cntlid, Buffer.alloc(16, rng.below(3))),
     };
   }
   const t = (opc: number, cdw: SqeFields['cdw'], dataIn = 0, nsid = 1): { f: SqeFields } => ({
     f: { opc, cid, nsid, cdw, sgl: { address: 0n, length: dataIn, id: SglId.Transport } },
   });
   if (phase === 2) {
-    switch (rng.int(10)) {
+    switch (rng.below(10)) {
       case 0:
         return t(AdminOpc.Identify, { 10: rng.pick([0, 1, 2, 3, 5, 6, 0x10]) }, 4096, rng.pick([0, 1, 2]));
       case 1:
@@ -209,7 +180,7 @@ function template(phase: number, rng: Rng, h: RawHost, cntlid: number): { f: Sqe
       case 3:
         return t(
           AdminOpc.GetFeatures,
-          { 10: rng.pick([4, 6, 7, 0x0b, 0x0f, 0x81]) | (rng.int(4) << 8), 11: 1 },
+          { 10: rng.pick([4, 6, 7, 0x0b, 0x0f, 0x81]) | (rng.below(4) << 8), 11: 1 },
           16,
         );
       case 4:
@@ -221,7 +192,7 @@ function template(phase: number, rng: Rng, h: RawHost, cntlid: number): { f: Sqe
           f: {
             ...fabricsSqe(FabricsType.PropertyGet),
             cid,
-            cdw: { 10: rng.int(2), 11: rng.pick([0, 8, 0x14, 0x1c, 0x20]) },
+            cdw: { 10: rng.below(2), 11: rng.pick([0, 8, 0x14, 0x1c, 0x20]) },
           },
         };
       case 7:
@@ -242,9 +213,9 @@ function template(phase: number, rng: Rng, h: RawHost, cntlid: number): { f: Sqe
     }
   }
   // phase 3: I/O
-  const nlb = rng.int(64);
-  const slba = rng.chance(0.9) ? rng.int(32768 - 64) : rng.pick([32767, 32768, 2 ** 32, rng.next()]);
-  switch (rng.int(7)) {
+  const nlb = rng.below(64);
+  const slba = rng.chance(0.9) ? rng.below(32768 - 64) : rng.pick([32767, 32768, 2 ** 32, rng.next()]);
+  switch (rng.below(7)) {
     case 0:
       return t(IoOpc.Read, { 10: slba >>> 0, 11: Math.floor(slba / 2 ** 32), 12: nlb }, (nlb + 1) * BS);
     case 1: {
@@ -265,13 +236,13 @@ function template(phase: number, rng: Rng, h: RawHost, cntlid: number): { f: Sqe
     case 3:
       return t(IoOpc.Flush, {}, 0, rng.pick([1, 0xffffffff, 2]));
     case 4:
-      return t(IoOpc.WriteZeroes, { 10: slba >>> 0, 12: nlb | (rng.int(2) << 25) | (rng.int(2) << 30) });
+      return t(IoOpc.WriteZeroes, { 10: slba >>> 0, 12: nlb | (rng.below(2) << 25) | (rng.below(2) << 30) });
     case 5: {
-      const nr = rng.int(4);
+      const nr = rng.below(4);
       const d = Buffer.alloc((nr + 1) * 16);
       for (let i = 0; i <= nr; i++) {
-        d.writeUInt32LE(rng.int(64), i * 16 + 4);
-        d.writeUInt32LE(rng.int(40000), i * 16 + 8);
+        d.writeUInt32LE(rng.below(64), i * 16 + 4);
+        d.writeUInt32LE(rng.below(40000), i * 16 + 8);
       }
       return {
         f: {
@@ -290,20 +261,20 @@ function template(phase: number, rng: Rng, h: RawHost, cntlid: number): { f: Sqe
 }
 
 /** Generate one mutated PDU for a queue in `phase`. */
-function mutatedPdu(phase: number, rng: Rng, h: RawHost, cntlid: number, c: Counters): Buffer {
-  const r = rng.int(100);
+function mutatedPdu(phase: number, rng: Prng, h: RawHost, cntlid: number, c: Counters): Buffer {
+  const r = rng.below(100);
   let kind: string;
   let out: Buffer;
   if (r < 8) {
     kind = 'garbage';
-    out = rng.bytes(8 + rng.int(300));
-    if (rng.chance(0.5)) out[0] = rng.int(10);
+    out = rng.bytes(8 + rng.below(300));
+    if (rng.chance(0.5)) out[0] = rng.below(10);
   } else if (r < 12) {
     kind = 'icreq';
     out = mutateRaw(
       encodeICReq({
-        pfv: rng.int(2),
-        hpda: rng.int(40),
+        pfv: rng.below(2),
+        hpda: rng.below(40),
         hdgst: rng.chance(0.5),
         ddgst: rng.chance(0.5),
         maxr2t: rng.next(),
@@ -312,13 +283,13 @@ function mutatedPdu(phase: number, rng: Rng, h: RawHost, cntlid: number, c: Coun
     );
   } else if (r < 16) {
     kind = 'h2c-data-unsolicited';
-    const d = rng.bytes(BS * (1 + rng.int(8)));
+    const d = rng.bytes(BS * (1 + rng.below(8)));
     out = Buffer.concat(
       framePdu(
         PduType.H2CData,
         dataHeader({
-          cccid: rng.int(0x2000),
-          ttag: rng.int(256),
+          cccid: rng.below(0x2000),
+          ttag: rng.below(256),
           datao: rng.pick([0, 512, rng.next()]),
           datal: d.length,
         }),
@@ -330,7 +301,7 @@ function mutatedPdu(phase: number, rng: Rng, h: RawHost, cntlid: number, c: Coun
     if (rng.chance(0.5)) out = mutateRaw(out, rng);
   } else if (r < 18) {
     kind = 'h2c-termreq';
-    out = encodeTermReq(PduType.H2CTermReq, rng.int(8), rng.next(), rng.bytes(rng.int(200)));
+    out = encodeTermReq(PduType.H2CTermReq, rng.below(8), rng.next(), rng.bytes(rng.below(200)));
     if (rng.chance(0.5)) out = mutateRaw(out, rng);
   } else {
     const { f, data } = template(phase, rng, h, cntlid);
@@ -342,7 +313,7 @@ function mutatedPdu(phase: number, rng: Rng, h: RawHost, cntlid: number, c: Coun
         framePdu(
           PduType.CapsuleCmd,
           capsuleCmdHeader(sqe),
-          data && rng.chance(0.8) ? data : rng.bytes(rng.int(9000)),
+          data && rng.chance(0.8) ? data : rng.bytes(rng.below(9000)),
           h.digests,
         ),
       );
@@ -362,9 +333,9 @@ function mutatedPdu(phase: number, rng: Rng, h: RawHost, cntlid: number, c: Coun
  * A valid write that asks for R2T, then the data phase done wrong: wrong tag or CID, offsets
  * that skip or overlap, too much data, LAST_PDU missing or early, corrupted data digests.
  */
-async function r2tSequence(h: RawHost, rng: Rng, c: Counters): Promise<void> {
-  const cid = 0x3000 + rng.int(0x1000);
-  const nlb = 1 + rng.int(63);
+async function r2tSequence(h: RawHost, rng: Prng, c: Counters): Promise<void> {
+  const cid = 0x3000 + rng.below(0x1000);
+  const nlb = 1 + rng.below(63);
   const len = nlb * BS;
   h.write(
     capsule(h, {
@@ -372,7 +343,7 @@ async function r2tSequence(h: RawHost, rng: Rng, c: Counters): Promise<void> {
       cid,
       nsid: 1,
       sgl: { address: 0n, length: len, id: SglId.Transport },
-      cdw: { 10: rng.int(30000), 12: nlb - 1 },
+      cdw: { 10: rng.below(30000), 12: nlb - 1 },
     }),
   );
   for (let i = 0; i < 50 && h.isOpen && !h.unsolicitedR2T.some((r) => r.cccid === cid); i++) await sleep(1);
@@ -382,22 +353,22 @@ async function r2tSequence(h: RawHost, rng: Rng, c: Counters): Promise<void> {
   let off = 0;
   for (let k = 0; k < 4 && off < len && h.isOpen; k++) {
     let datao = off;
-    let datal = Math.min(len - off, BS * (1 + rng.int(16)));
+    let datal = Math.min(len - off, BS * (1 + rng.below(16)));
     let ttag = r2t.ttag;
     let cccid = cid;
     let flags = off + datal >= len ? PduFlags.LAST_PDU : 0;
-    switch (rng.int(7)) {
+    switch (rng.below(7)) {
       case 0:
-        ttag = rng.int(256);
+        ttag = rng.below(256);
         break;
       case 1:
-        cccid = rng.int(0x10000);
+        cccid = rng.below(0x10000);
         break;
       case 2:
         datao = rng.pick([off + BS, Math.max(0, off - BS), len, rng.next()]);
         break;
       case 3:
-        datal = len - off + BS * (1 + rng.int(4));
+        datal = len - off + BS * (1 + rng.below(4));
         break;
       case 4:
         flags ^= PduFlags.LAST_PDU;
@@ -428,9 +399,9 @@ async function r2tSequence(h: RawHost, rng: Rng, c: Counters): Promise<void> {
   }
 }
 
-const FUZZ_HOST = (rng: Rng) => `nqn.2014-08.org.example:fuzzer-${rng.int(8)}`;
+const FUZZ_HOST = (rng: Prng) => `nqn.2014-08.org.example:fuzzer-${rng.below(8)}`;
 
-async function session(port: number, rng: Rng, c: Counters): Promise<void> {
+async function session(port: number, rng: Prng, c: Counters): Promise<void> {
   const phase = rng.pick([0, 1, 1, 2, 2, 2, 3, 3, 3, 3]);
   c.sessions++;
   c.byPhase[phase]!++;
@@ -444,15 +415,15 @@ async function session(port: number, rng: Rng, c: Counters): Promise<void> {
       s.once('close', () => resolve());
     });
     const closed = new Promise<void>((r) => s.once('close', () => r()));
-    for (let i = 1 + rng.int(4); i > 0 && !s.destroyed; i--) {
+    for (let i = 1 + rng.below(4); i > 0 && !s.destroyed; i--) {
       const icreq = encodeICReq({
         pfv: 0,
-        hpda: rng.int(32),
+        hpda: rng.below(32),
         hdgst: opts.hdgst,
         ddgst: opts.ddgst,
         maxr2t: 0,
       });
-      s.write(rng.chance(0.8) ? mutateRaw(icreq, rng) : rng.bytes(1 + rng.int(200)));
+      s.write(rng.chance(0.8) ? mutateRaw(icreq, rng) : rng.bytes(1 + rng.below(200)));
       c.mutated++;
       c.byKind['pre-icreq'] = (c.byKind['pre-icreq'] ?? 0) + 1;
     }
@@ -463,7 +434,7 @@ async function session(port: number, rng: Rng, c: Counters): Promise<void> {
   let ctrl: ControllerHandle | undefined;
   let h: RawHost | undefined;
   try {
-    let cntlid = 1 + rng.int(8);
+    let cntlid = 1 + rng.below(8);
     if (phase === 1) {
       h = await RawHost.open(port, opts);
     } else {
@@ -477,7 +448,7 @@ async function session(port: number, rng: Rng, c: Counters): Promise<void> {
       cntlid = ctrl.cntlid;
       h = phase === 3 ? ctrl.io[0]! : ctrl.admin;
     }
-    const n = 1 + rng.int(40);
+    const n = 1 + rng.below(40);
     for (let i = 0; i < n && h.isOpen; i++) {
       if (phase === 3 && rng.chance(0.15)) {
         await r2tSequence(h, rng, c);
@@ -541,10 +512,10 @@ test(
     let abort = false;
     const goodStats = { writes: 0, verifiedReads: 0 };
     /** `base` and `blocks` in LBAs. */
-    const goodLoop = async (q: RawHost, base: number, blocks: number, rng: Rng) => {
+    const goodLoop = async (q: RawHost, base: number, blocks: number, rng: Prng) => {
       while (!stop) {
-        const nlb = 1 + rng.int(128);
-        const slba = base + rng.int(blocks - nlb);
+        const nlb = 1 + rng.below(128);
+        const slba = base + rng.below(blocks - nlb);
         const data = rng.bytes(nlb * BS);
         const w = await q.command(
           { opc: IoOpc.Write, nsid: 1, cdw: { 10: slba, 12: nlb - 1 } },
@@ -553,8 +524,8 @@ test(
         assert.equal(w.status, 0, 'good host write');
         data.copy(model, slba * BS);
         goodStats.writes++;
-        const rn = 1 + rng.int(128);
-        const rs = base + rng.int(blocks - rn);
+        const rn = 1 + rng.below(128);
+        const rs = base + rng.below(blocks - rn);
         const r = await q.command(
           { opc: IoOpc.Read, nsid: 1, cdw: { 10: rs, 12: rn - 1 } },
           { dataIn: rn * BS },
@@ -575,8 +546,8 @@ test(
     };
     const half = REGION / BS / 2;
     const goodDone = Promise.all([
-      goodLoop(good.io[0]!, 0, half, new Rng(SEED ^ 0x1111)),
-      goodLoop(good.io[1]!, half, half, new Rng(SEED ^ 0x2222)),
+      goodLoop(good.io[0]!, 0, half, new Prng(SEED ^ 0x1111)),
+      goodLoop(good.io[1]!, half, half, new Prng(SEED ^ 0x2222)),
       keepAlive(),
     ]);
     goodDone.catch(() => (abort = true));
@@ -585,7 +556,7 @@ test(
     const t0 = Date.now();
     const workers = [];
     for (let w = 0; w < WORKERS; w++) {
-      const rng = new Rng(SEED + w * 0x9e3779b9);
+      const rng = new Prng(SEED + w * 0x9e3779b9);
       workers.push(
         (async () => {
           // Bounded: far more sessions than 100,000 PDUs need, and out at once on any failure.
