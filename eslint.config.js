@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'bin/', '**/*.cjs', 'src/engine/generated/'] },
+  { ignores: ['dist/', 'node_modules/', 'bin/', '**/*.cjs', 'src/api/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

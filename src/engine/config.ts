@@ -3,6 +3,7 @@
  * order (flags win). Everything is validated up front so that a typo stops the daemon at start
  * with a message naming the setting, instead of surfacing later as a strange failure.
  */
+import { DEFAULT_GRPC_PORT } from '../api/ports.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import net from 'node:net';
@@ -67,7 +68,7 @@ export interface EngineConfig {
   };
 }
 
-export const DEFAULT_GRPC_PORT = 10124;
+export { DEFAULT_GRPC_PORT };
 export const DEFAULT_REPLICA_PORT = 8420;
 export const DEFAULT_NEXUS_PORT = 4421;
 export const DEFAULT_NBD_PORT = 10809;

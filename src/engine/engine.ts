@@ -27,13 +27,13 @@ import { BdevManager } from './bdevs.js';
 import { createMetricsRegistry, type PoolSample } from './metrics.js';
 import { HttpEndpoint, type HealthReport } from './http.js';
 import { Registrar } from './registration.js';
-import { API_VERSIONS } from './proto.js';
+import { API_VERSIONS } from '../api/proto.js';
 import { ENGINE_VERSION } from './version.js';
 import { buildGrpcServer } from './services/index.js';
 import { Frontends } from './frontends.js';
 import { NexusManager } from './nexuses.js';
-import type { MayastorFeatures } from './generated/mayastor/v1/MayastorFeatures.js';
-import type { RegisterRequest } from './generated/mayastor/v1/RegisterRequest.js';
+import type { MayastorFeatures } from '../api/generated/mayastor/v1/MayastorFeatures.js';
+import type { RegisterRequest } from '../api/generated/mayastor/v1/RegisterRequest.js';
 
 export type EngineState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 

@@ -43,8 +43,8 @@ import type { Frontends } from './frontends.js';
 import type { VolumeSample } from './metrics.js';
 import { engineError, EngineErrors } from './errors.js';
 import { NQN_PREFIX } from './shares.js';
-import type { NvmeController } from './generated/mayastor/v1/NvmeController.js';
-import type { FaultTarget } from './generated/mayastor/v1/FaultTarget.js';
+import type { NvmeController } from '../api/generated/mayastor/v1/NvmeController.js';
+import type { FaultTarget } from '../api/generated/mayastor/v1/FaultTarget.js';
 import type { FaultPoint } from './services/test.js';
 
 export interface NexusManagerOptions {

@@ -9,9 +9,9 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../core/log.js';
-import { asyncClient, serviceDefinitions, type AsyncClient, type ServiceDefinitions } from './proto.js';
-import type { RegisterRequest } from './generated/mayastor/v1/RegisterRequest.js';
-import { fromServiceError } from './status.js';
+import { asyncClient, serviceDefinitions, type AsyncClient, type ServiceDefinitions } from '../api/proto.js';
+import type { RegisterRequest } from '../api/generated/mayastor/v1/RegisterRequest.js';
+import { fromServiceError } from '../api/status.js';
 import { describeError } from '../core/errors.js';
 
 export type RegistrationState = 'standalone' | 'unregistered' | 'registered';

@@ -17,11 +17,11 @@ import {
   resolveConfig,
 } from '../../src/engine/config.js';
 import { flagsToConfig } from '../../src/cli/commands/io-engine.js';
-import { fromServiceError, toServiceError, ERROR_CODE_KEY } from '../../src/engine/status.js';
+import { fromServiceError, toServiceError, ERROR_CODE_KEY } from '../../src/api/status.js';
 import { MayastorError, isMayastorError, type ErrorKind } from '../../src/core/errors.js';
 import { poolError, PoolErrors } from '../../src/pool/errors.js';
-import { serviceDefinitions } from '../../src/engine/proto.js';
-import { normalizeEndpoint } from '../../src/engine/client.js';
+import { serviceDefinitions } from '../../src/api/proto.js';
+import { normalizeEndpoint } from '../../src/api/engine-client.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { REPO_ROOT } from '../helpers/proc.js';
 
@@ -186,7 +186,7 @@ test('proto/ loads, and the generated TypeScript types are up to date with it', 
   assert.equal(Object.keys(defs.NexusRpc).length, 18);
   const out = path.join(tmpDir(t), 'generated');
   execFileSync('bash', [path.join(REPO_ROOT, 'scripts', 'gen-proto.sh'), out], { cwd: REPO_ROOT });
-  const committed = path.join(REPO_ROOT, 'src', 'engine', 'generated');
+  const committed = path.join(REPO_ROOT, 'src', 'api', 'generated');
   const list = (d: string): string[] =>
     fs
       .readdirSync(d, { recursive: true, withFileTypes: false })
@@ -202,7 +202,7 @@ test('proto/ loads, and the generated TypeScript types are up to date with it', 
     assert.equal(
       fs.readFileSync(path.join(out, f), 'utf8'),
       fs.readFileSync(path.join(committed, f), 'utf8'),
-      `src/engine/generated/${f} is stale: run scripts/gen-proto.sh`,
+      `src/api/generated/${f} is stale: run scripts/gen-proto.sh`,
     );
   }
 });

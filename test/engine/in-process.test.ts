@@ -8,7 +8,7 @@ import path from 'node:path';
 import { silentLogger } from '../../src/core/log.js';
 import { resolveConfig } from '../../src/engine/config.js';
 import { IoEngine } from '../../src/engine/engine.js';
-import { EngineClient } from '../../src/engine/client.js';
+import { EngineClient } from '../../src/api/engine-client.js';
 import { sparseFile, tmpDir } from '../helpers/tmp.js';
 
 function engine(name: string, dir: string): IoEngine {

@@ -12,9 +12,9 @@ import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { MayastorError } from '../../src/core/errors.js';
 import { NvmfBlockDevice } from '../../src/nvmf/initiator/index.js';
-import type { Nexus__Output } from '../../src/engine/generated/mayastor/v1/Nexus.js';
-import type { RebuildHistoryRecord__Output } from '../../src/engine/generated/mayastor/v1/RebuildHistoryRecord.js';
-import type { EngineClient } from '../../src/engine/client.js';
+import type { Nexus__Output } from '../../src/api/generated/mayastor/v1/Nexus.js';
+import type { RebuildHistoryRecord__Output } from '../../src/api/generated/mayastor/v1/RebuildHistoryRecord.js';
+import type { EngineClient } from '../../src/api/engine-client.js';
 import { startEngine, testEngineArgs } from '../helpers/engine.js';
 import { patternBuffer, sparseFile, tmpDir } from '../helpers/tmp.js';
 

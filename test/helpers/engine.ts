@@ -3,7 +3,7 @@
  * a network namespace), its endpoints read from its "io-engine ready" log line, and a gRPC client.
  */
 import { startCli, type RunningProcess, type StartOptions } from './proc.js';
-import { EngineClient } from '../../src/engine/client.js';
+import { EngineClient } from '../../src/api/engine-client.js';
 
 export interface EngineEndpoints {
   grpc: string;

@@ -16,7 +16,7 @@ import { createLogger } from '../../core/log.js';
 import { formatBytes, parseSize } from '../../core/units.js';
 import { resolveConfig } from '../../engine/config.js';
 import { IoEngine } from '../../engine/engine.js';
-import { EngineClient } from '../../engine/client.js';
+import { EngineClient } from '../../api/engine-client.js';
 
 /** Fixed identities, so that a second run finds what the first one made. */
 const VOLUME = '0d3e0000-0000-4000-8000-00000000d3e0';

@@ -11,21 +11,21 @@
 import type { Command } from 'commander';
 import { invalidArgument } from '../../core/errors.js';
 import { formatBytes, parseSize } from '../../core/units.js';
-import { EngineClient } from '../../engine/client.js';
+import { EngineClient } from '../../api/engine-client.js';
 import { parseOutputFormat, printResources, type Column, type OutputFormat } from '../output.js';
-import type { Pool__Output } from '../../engine/generated/mayastor/v1/Pool.js';
-import type { Replica__Output } from '../../engine/generated/mayastor/v1/Replica.js';
-import type { Nexus__Output } from '../../engine/generated/mayastor/v1/Nexus.js';
-import type { Child__Output } from '../../engine/generated/mayastor/v1/Child.js';
-import type { Bdev__Output } from '../../engine/generated/mayastor/v1/Bdev.js';
-import type { BlockDevice__Output } from '../../engine/generated/mayastor/v1/BlockDevice.js';
-import type { IoStats__Output } from '../../engine/generated/mayastor/v1/IoStats.js';
-import type { RebuildHistoryRecord__Output } from '../../engine/generated/mayastor/v1/RebuildHistoryRecord.js';
-import type { FaultInjection__Output } from '../../engine/generated/mayastor/v1/FaultInjection.js';
-import type { ShareProtocol } from '../../engine/generated/mayastor/v1/ShareProtocol.js';
-import type { ChildAction } from '../../engine/generated/mayastor/v1/ChildAction.js';
-import type { FaultOp } from '../../engine/generated/mayastor/v1/FaultOp.js';
-import type { FaultAction } from '../../engine/generated/mayastor/v1/FaultAction.js';
+import type { Pool__Output } from '../../api/generated/mayastor/v1/Pool.js';
+import type { Replica__Output } from '../../api/generated/mayastor/v1/Replica.js';
+import type { Nexus__Output } from '../../api/generated/mayastor/v1/Nexus.js';
+import type { Child__Output } from '../../api/generated/mayastor/v1/Child.js';
+import type { Bdev__Output } from '../../api/generated/mayastor/v1/Bdev.js';
+import type { BlockDevice__Output } from '../../api/generated/mayastor/v1/BlockDevice.js';
+import type { IoStats__Output } from '../../api/generated/mayastor/v1/IoStats.js';
+import type { RebuildHistoryRecord__Output } from '../../api/generated/mayastor/v1/RebuildHistoryRecord.js';
+import type { FaultInjection__Output } from '../../api/generated/mayastor/v1/FaultInjection.js';
+import type { ShareProtocol } from '../../api/generated/mayastor/v1/ShareProtocol.js';
+import type { ChildAction } from '../../api/generated/mayastor/v1/ChildAction.js';
+import type { FaultOp } from '../../api/generated/mayastor/v1/FaultOp.js';
+import type { FaultAction } from '../../api/generated/mayastor/v1/FaultAction.js';
 
 interface GlobalOpts {
   bind: string;

@@ -1,6 +1,6 @@
 /** BdevRpc. */
 import type { IoEngine } from '../engine.js';
-import type { AsyncService, ServiceDefinitions } from '../proto.js';
+import type { AsyncService, ServiceDefinitions } from '../../api/proto.js';
 import { bdevToProto } from './convert.js';
 import { requireString, shareProtocol } from './validate.js';
 

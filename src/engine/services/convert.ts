@@ -1,12 +1,12 @@
 /** Domain objects to protobuf messages. */
 import type { IoStats as DevStats } from '../../bdev/types.js';
 import type { PoolEntry, ReplicaView } from '../pools.js';
-import type { Pool } from '../generated/mayastor/v1/Pool.js';
-import type { Replica } from '../generated/mayastor/v1/Replica.js';
-import type { IoStats } from '../generated/mayastor/v1/IoStats.js';
-import type { Timestamp } from '../generated/google/protobuf/Timestamp.js';
+import type { Pool } from '../../api/generated/mayastor/v1/Pool.js';
+import type { Replica } from '../../api/generated/mayastor/v1/Replica.js';
+import type { IoStats } from '../../api/generated/mayastor/v1/IoStats.js';
+import type { Timestamp } from '../../api/generated/google/protobuf/Timestamp.js';
 import type { BdevView } from '../bdevs.js';
-import type { Bdev } from '../generated/mayastor/v1/Bdev.js';
+import type { Bdev } from '../../api/generated/mayastor/v1/Bdev.js';
 
 const POOL_STATE = { Online: 'POOL_ONLINE', Faulted: 'POOL_FAULTED', Exported: 'POOL_UNKNOWN' } as const;
 

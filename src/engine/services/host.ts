@@ -1,7 +1,7 @@
 /** HostRpc. */
 import type { IoEngine } from '../engine.js';
-import type { AsyncService, ServiceDefinitions } from '../proto.js';
-import { API_VERSIONS } from '../proto.js';
+import type { AsyncService, ServiceDefinitions } from '../../api/proto.js';
+import { API_VERSIONS } from '../../api/proto.js';
 import { listBlockDevices, resourceUsage } from '../hostinfo.js';
 
 export function hostService(engine: IoEngine): AsyncService<ServiceDefinitions['HostRpc']> {

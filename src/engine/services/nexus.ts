@@ -3,11 +3,11 @@ import { invalidArgument } from '../../core/errors.js';
 import type { RebuildHistoryRecord as DomainRecord } from '../../nexus/index.js';
 import type { IoEngine } from '../engine.js';
 import type { NexusEntry } from '../nexuses.js';
-import type { AsyncService, ServiceDefinitions } from '../proto.js';
-import type { Nexus } from '../generated/mayastor/v1/Nexus.js';
-import type { RebuildHistoryRecord } from '../generated/mayastor/v1/RebuildHistoryRecord.js';
-import type { RebuildHistoryResponse } from '../generated/mayastor/v1/RebuildHistoryResponse.js';
-import type { Timestamp } from '../generated/google/protobuf/Timestamp.js';
+import type { AsyncService, ServiceDefinitions } from '../../api/proto.js';
+import type { Nexus } from '../../api/generated/mayastor/v1/Nexus.js';
+import type { RebuildHistoryRecord } from '../../api/generated/mayastor/v1/RebuildHistoryRecord.js';
+import type { RebuildHistoryResponse } from '../../api/generated/mayastor/v1/RebuildHistoryResponse.js';
+import type { Timestamp } from '../../api/generated/google/protobuf/Timestamp.js';
 import { fromTimestamp, toTimestamp } from './convert.js';
 import { requireSize, requireString, requireUuid, shareProtocol } from './validate.js';
 

@@ -1,7 +1,7 @@
 /** PoolRpc. */
 import { invalidArgument } from '../../core/errors.js';
 import type { IoEngine } from '../engine.js';
-import type { AsyncService, ServiceDefinitions } from '../proto.js';
+import type { AsyncService, ServiceDefinitions } from '../../api/proto.js';
 import { checkPoolName } from '../pools.js';
 import { poolToProto } from './convert.js';
 import { checkPoolType, oneDisk, optionalUuid } from './validate.js';

@@ -1,6 +1,6 @@
 /** ReplicaRpc. */
 import type { IoEngine } from '../engine.js';
-import type { AsyncService, ServiceDefinitions } from '../proto.js';
+import type { AsyncService, ServiceDefinitions } from '../../api/proto.js';
 import { replicaToProto } from './convert.js';
 import { requireSize, requireString, requireUuid, shareProtocol } from './validate.js';
 import { invalidArgument } from '../../core/errors.js';

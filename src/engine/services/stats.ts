@@ -1,7 +1,7 @@
 /** StatsRpc. */
 import { resetIoStats } from '../../bdev/types.js';
 import type { IoEngine } from '../engine.js';
-import type { AsyncService, ServiceDefinitions } from '../proto.js';
+import type { AsyncService, ServiceDefinitions } from '../../api/proto.js';
 import { statsToProto } from './convert.js';
 
 export function statsService(engine: IoEngine): AsyncService<ServiceDefinitions['StatsRpc']> {

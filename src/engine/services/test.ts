@@ -2,13 +2,13 @@
 import { invalidArgument } from '../../core/errors.js';
 import type { FaultAction, FaultOp, FaultRule, FaultStatus } from '../../bdev/fault.js';
 import type { IoEngine } from '../engine.js';
-import type { AsyncService, ServiceDefinitions } from '../proto.js';
+import type { AsyncService, ServiceDefinitions } from '../../api/proto.js';
 import { engineError, EngineErrors } from '../errors.js';
-import type { FaultTarget } from '../generated/mayastor/v1/FaultTarget.js';
-import type { FaultTarget__Output } from '../generated/mayastor/v1/FaultTarget.js';
-import type { FaultSpec, FaultSpec__Output } from '../generated/mayastor/v1/FaultSpec.js';
-import type { FaultInjection } from '../generated/mayastor/v1/FaultInjection.js';
-import type { FaultOp as WireFaultOp } from '../generated/mayastor/v1/FaultOp.js';
+import type { FaultTarget } from '../../api/generated/mayastor/v1/FaultTarget.js';
+import type { FaultTarget__Output } from '../../api/generated/mayastor/v1/FaultTarget.js';
+import type { FaultSpec, FaultSpec__Output } from '../../api/generated/mayastor/v1/FaultSpec.js';
+import type { FaultInjection } from '../../api/generated/mayastor/v1/FaultInjection.js';
+import type { FaultOp as WireFaultOp } from '../../api/generated/mayastor/v1/FaultOp.js';
 import { requireString, requireUuid } from './validate.js';
 
 /** Something faults can be injected into: a shared replica, a nexus child. */

@@ -6,7 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { asyncClient, serviceDefinitions, type AsyncClient, type ServiceDefinitions } from './proto.js';
 import { fromServiceError } from './status.js';
-import { DEFAULT_GRPC_PORT } from './config.js';
+import { DEFAULT_GRPC_PORT } from './ports.js';
 
 export interface EngineClientOptions {
   /** Per-call deadline, ms (default 30 s; pool creation on a slow disk can take a while). */
